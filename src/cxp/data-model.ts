@@ -1,0 +1,86 @@
+/**
+ * The CXP v1 data model is I-JSON (RFC 7493): objects with string keys, arrays, finite numbers,
+ * well-formed Unicode strings, booleans and null. Both encodings are held to it, so a JSON and a
+ * MessagePack copy of a message always decode to equal values.
+ */
+
+export interface DataModelIssue {
+  path: string;
+  message: string;
+}
+
+export const DEFAULT_MAX_DEPTH = 64;
+
+type Container = Record<string, unknown> | unknown[];
+
+interface Frame {
+  value: unknown;
+  path: string;
+  depth: number;
+  parent: Container | undefined;
+  key: string | number;
+}
+
+const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/**
+ * Checks (iteratively, so deep input cannot overflow the stack) that `root` is JSON data no deeper
+ * than `maxDepth`. Normalises -0 to 0 in place, since JSON cannot tell them apart.
+ */
+export function checkDataModel(root: unknown, maxDepth = DEFAULT_MAX_DEPTH): DataModelIssue | undefined {
+  const stack: Frame[] = [{ value: root, path: '', depth: 0, parent: undefined, key: '' }];
+  for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
+    const { value, path, depth } = frame;
+    switch (typeof value) {
+      case 'string':
+        if (!isWellFormed(value)) return { path, message: 'string is not well-formed Unicode (lone surrogate)' };
+        continue;
+      case 'boolean':
+        continue;
+      case 'number':
+        if (!Number.isFinite(value)) return { path, message: `number ${String(value)} is not finite` };
+        if (Object.is(value, -0) && frame.parent !== undefined) setChild(frame.parent, frame.key, 0);
+        continue;
+      case 'object':
+        if (value === null) continue;
+        if (depth >= maxDepth) return { path, message: `nesting deeper than ${maxDepth} levels` };
+        if (Array.isArray(value)) {
+          for (let i = value.length - 1; i >= 0; i--) {
+            stack.push({ value: value[i], path: `${path}/${i}`, depth: depth + 1, parent: value, key: i });
+          }
+          continue;
+        }
+        if (!isPlainObject(value)) return { path, message: 'value is not JSON data (binary, date or extension type)' };
+        for (const key of Object.keys(value)) {
+          if (key === '__proto__') return { path, message: 'key "__proto__" is not allowed' };
+          if (!isWellFormed(key)) return { path, message: 'key is not well-formed Unicode (lone surrogate)' };
+          stack.push({
+            value: (value as Record<string, unknown>)[key],
+            path: `${path}/${escapePointer(key)}`,
+            depth: depth + 1,
+            parent: value as Record<string, unknown>,
+            key,
+          });
+        }
+        continue;
+      default:
+        return { path, message: `${typeof value} is not JSON data` };
+    }
+  }
+  return undefined;
+}
+
+function setChild(parent: Container, key: string | number, value: unknown): void {
+  if (Array.isArray(parent)) parent[key as number] = value;
+  else parent[key as string] = value;
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
