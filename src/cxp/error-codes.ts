@@ -171,6 +171,18 @@ const codes = {
     retryable: false,
     description: 'A matrix lacks capabilities that a catalog tier requires. `details.missing` lists them.',
   },
+  DUPLICATE_CAPABILITY: {
+    category: 'capability',
+    retryable: false,
+    description:
+      'A capability matrix lists the same capability name more than once. `details.capability` names it, `details.index` is its second position.',
+  },
+  UNKNOWN_TIER: {
+    category: 'capability',
+    retryable: false,
+    description:
+      'The catalog (and the catalogs it satisfies) defines no tier of this name. `details.known` lists its tiers.',
+  },
   TELEMETRY_OVERFLOW: {
     category: 'capability',
     retryable: true,

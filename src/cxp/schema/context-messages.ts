@@ -9,6 +9,10 @@ import {
   messageSchema,
 } from './common.js';
 
+const StoreId = Type.Optional(
+  Identifier('Identifies the history versions belong to; when it changes, versions restart and peers resync.', 128),
+);
+
 const RefString = (description: string) => Type.String({ minLength: 1, maxLength: 512, description });
 
 export const DEPTHS = ['summary', 'detailed', 'full'] as const;
@@ -28,6 +32,7 @@ export const ContextPreview = messageSchema(
     summary: Type.String({ maxLength: 65_536, description: 'Short human-readable summary; no data dump.' }),
     context_refs: Type.Array(RefString('A ref the receiver may request.'), { maxItems: 10_000 }),
     version: Type.Optional(Version('Store version the preview describes.')),
+    store_id: StoreId,
     sections: Type.Optional(Type.Record(Type.String(), SectionSummary, { description: 'Per-section counts.' })),
   },
   'A minimal summary of available context plus refs; no data.',
@@ -81,6 +86,7 @@ export const Slice = Type.Object(
     confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     provenance: Type.Optional(Type.Array(Provenance, { maxItems: 1024 })),
     policy: Type.Optional(Policy),
+    conflict: Type.Optional(Type.Boolean({ description: 'True when visible contributions disagree on the value.' })),
     contributions: Type.Optional(
       Type.Array(
         Type.Object({ value: Type.Unknown(), provenance: Provenance, policy: Type.Optional(Policy) }, { title: 'Contribution' }),
@@ -108,6 +114,7 @@ export const ContextExpand = messageSchema(
       Type.Array(RefString('A ref left out by the budget; request it again.'), { maxItems: 10_000 }),
     ),
     version: Type.Optional(Version('Store version the slices were read at.')),
+    store_id: StoreId,
   },
   'Returns the requested slices under policy, with provenance.',
 );
@@ -138,6 +145,7 @@ export const ContextDiff = messageSchema(
     base_version: Version('The version the receiver must hold to apply the ops.'),
     version: Version('The version after the ops; greater than base_version.'),
     ops: Type.Array(DiffOp, { maxItems: 100_000 }),
+    store_id: StoreId,
   },
   'Incremental change of a context store from base_version to version.',
 );

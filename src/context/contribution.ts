@@ -1,0 +1,120 @@
+import { checkDataModel } from '../cxp/data-model.js';
+import { CxpError } from '../cxp/errors.js';
+import type { Policy, Provenance } from '../cxp/schema/common.js';
+import { formatTimestamp, parseDuration, parseTimestamp } from '../cxp/time.js';
+import { refProblem } from './refs.js';
+
+/** One source's contribution to one ref: the unit the store keeps, diffs and replicates. */
+export interface Contribution {
+  value: unknown;
+  /** Always carries source, stamp and confidence once stored. */
+  provenance: Provenance & { stamp: string; confidence: number };
+  policy?: Policy;
+}
+
+/** What a bridge, device or peer hands the store. */
+export interface ContributionInput {
+  ref: string;
+  source: string;
+  value: unknown;
+  /** Epoch ms or RFC 3339; defaults to the store clock. */
+  stamp?: number | string;
+  /** 0..1, default 1. */
+  confidence?: number;
+  kind?: string;
+  principal?: string;
+  via?: string[];
+  policy?: Policy;
+}
+
+/** A stored contribution with its parsed times, for ordering and expiry. */
+export interface Stored {
+  contribution: Contribution;
+  stampMs: number;
+  expiresAtMs: number | undefined;
+}
+
+const MAX_VALUE_DEPTH = 32;
+
+function invalid(message: string, details: Record<string, unknown> = {}): CxpError {
+  return new CxpError('INVALID_CONTRIBUTION', message, { details });
+}
+
+/** Validates an input and builds the stored form. Throws CxpError (caught by the store). */
+export function normalizeInput(input: ContributionInput, now: number, defaultRetention: string | undefined): Stored {
+  const problem = refProblem(input.ref);
+  if (problem !== undefined) throw new CxpError('INVALID_REF', `${input.ref.slice(0, 64)}: ${problem}`, { details: { ref: input.ref.slice(0, 512) } });
+  if (typeof input.source !== 'string' || input.source.length === 0 || input.source.length > 256) {
+    throw invalid('source must be a non-empty string of at most 256 characters');
+  }
+  const confidence = input.confidence ?? 1;
+  if (!(confidence >= 0 && confidence <= 1)) throw invalid(`confidence ${String(confidence)} is outside 0..1`);
+  const issue = checkDataModel(input.value, MAX_VALUE_DEPTH);
+  if (issue) throw invalid(`value ${issue.path || '/'}: ${issue.message}`, { errors: [issue] });
+  const stampMs = stampToMs(input.stamp, now);
+  const provenance: Contribution['provenance'] = { source: input.source, stamp: formatTimestamp(stampMs), confidence };
+  if (input.kind !== undefined) provenance.kind = input.kind;
+  if (input.principal !== undefined) provenance.principal = input.principal;
+  if (input.via !== undefined) provenance.via = [...input.via];
+  const contribution: Contribution = { value: cloneValue(input.value), provenance };
+  if (input.policy !== undefined) contribution.policy = structuredClone(input.policy);
+  return withExpiry(contribution, stampMs, now, input.policy?.retention_ttl ?? defaultRetention);
+}
+
+function stampToMs(stamp: number | string | undefined, now: number): number {
+  if (stamp === undefined) return now;
+  const ms = typeof stamp === 'number' ? stamp : parseTimestamp(stamp);
+  if (ms === undefined || !Number.isFinite(ms) || ms < 0 || ms > 8.64e15) {
+    throw invalid(`stamp ${String(stamp).slice(0, 40)} is not epoch ms or RFC 3339`);
+  }
+  return ms;
+}
+
+/** Retention counts from when the store received the contribution, not from the source stamp. */
+function withExpiry(contribution: Contribution, stampMs: number, now: number, ttl: string | undefined): Stored {
+  if (ttl === undefined) return { contribution, stampMs, expiresAtMs: undefined };
+  const ms = parseDuration(ttl);
+  if (ms === undefined) throw invalid(`retention_ttl "${ttl.slice(0, 32)}" is not a duration like 2h or 1h30m`);
+  const expiresAtMs = now + ms;
+  contribution.provenance.expires_at = formatTimestamp(expiresAtMs);
+  return { contribution, stampMs, expiresAtMs };
+}
+
+/** Rebuilds the stored form of a contribution received from a peer (diff or full expand). */
+export function fromWire(value: unknown, provenance: Provenance, policy: Policy | undefined): Stored {
+  const stampMs = provenance.stamp === undefined ? undefined : parseTimestamp(provenance.stamp);
+  if (stampMs === undefined) throw invalid('provenance.stamp is required on replicated contributions');
+  const issue = checkDataModel(value, MAX_VALUE_DEPTH);
+  if (issue) throw invalid(`value ${issue.path || '/'}: ${issue.message}`, { errors: [issue] });
+  const expires = provenance.expires_at === undefined ? undefined : parseTimestamp(provenance.expires_at);
+  const contribution: Contribution = {
+    value: cloneValue(value),
+    provenance: { ...structuredClone(provenance), stamp: provenance.stamp ?? '', confidence: provenance.confidence ?? 1 },
+  };
+  if (policy !== undefined) contribution.policy = structuredClone(policy);
+  return { contribution, stampMs, expiresAtMs: expires };
+}
+
+function cloneValue(value: unknown): unknown {
+  return typeof value === 'object' && value !== null ? structuredClone(value) : value;
+}
+
+/**
+ * The resolved view: the highest confidence wins, then the newest stamp, then the smallest source id.
+ * Deterministic, so every replica resolves the same way; losers are kept, never overwritten.
+ */
+export function pickWinner(candidates: readonly Stored[]): Stored | undefined {
+  let best: Stored | undefined;
+  for (const c of candidates) {
+    if (best === undefined || beats(c, best)) best = c;
+  }
+  return best;
+}
+
+function beats(a: Stored, b: Stored): boolean {
+  const ca = a.contribution.provenance.confidence;
+  const cb = b.contribution.provenance.confidence;
+  if (ca !== cb) return ca > cb;
+  if (a.stampMs !== b.stampMs) return a.stampMs > b.stampMs;
+  return a.contribution.provenance.source < b.contribution.provenance.source;
+}

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../cxp/clock.js';
+import { ContextStore } from './store.js';
+
+const T0 = Date.UTC(2026, 10, 21, 6, 0, 0);
+
+function setup(options: Partial<ConstructorParameters<typeof ContextStore>[0]> = {}) {
+  const clock = new ManualClock(T0);
+  return { clock, store: new ContextStore({ clock, ...options }) };
+}
+
+describe('ContextStore contributions', () => {
+  it('keeps one contribution per source and never lets a source erase another', () => {
+    const { store } = setup();
+    store.put({ ref: 'world/cell/temp', source: 'serial:scale', value: 21.5, confidence: 0.7 });
+    store.put({ ref: 'world/cell/temp', source: 'mqtt:plc', value: 22.1, confidence: 0.9 });
+    store.retract('world/cell/temp', 'mqtt:plc');
+    const found = store.lookup('world/cell/temp');
+    expect(found.status).toBe('found');
+    if (found.status !== 'found') return;
+    expect(found.entry.winner.value).toBe(21.5);
+    expect(found.entry.contributions).toHaveLength(1);
+  });
+
+  it('resolves by confidence, then newest stamp, then smallest source id', () => {
+    const { store, clock } = setup();
+    store.put({ ref: 'world/a', source: 'b', value: 1, confidence: 0.5 });
+    store.put({ ref: 'world/a', source: 'c', value: 2, confidence: 0.9 });
+    expect(store.value('world/a')).toBe(2);
+    store.put({ ref: 'world/b', source: 'x', value: 'old', stamp: T0 - 1000 });
+    store.put({ ref: 'world/b', source: 'y', value: 'new', stamp: new Date(T0).toISOString() });
+    expect(store.value('world/b')).toBe('new');
+    store.put({ ref: 'world/c', source: 'zz', value: 'z', stamp: T0 });
+    store.put({ ref: 'world/c', source: 'aa', value: 'a', stamp: T0 });
+    expect(store.value('world/c')).toBe('a');
+    const c = store.lookup('world/c');
+    expect(c.status === 'found' && c.entry.conflict).toBe(true);
+    clock.advance(1);
+    expect(store.value('world/none')).toBeUndefined();
+  });
+
+  it('bumps the version once per change and not for identical puts', () => {
+    const { store } = setup();
+    expect(store.put({ ref: 'task/job', source: 's', value: { n: 1 }, stamp: T0 })).toEqual({ ok: true, value: 1 });
+    expect(store.put({ ref: 'task/job', source: 's', value: { n: 1 }, stamp: T0 })).toEqual({ ok: true, value: 1 });
+    const batch = store.putMany([
+      { ref: 'task/a', source: 's', value: 1 },
+      { ref: 'task/b', source: 's', value: 2 },
+    ]);
+    expect(batch).toMatchObject({ version: 2, applied: 2, rejected: [] });
+    expect(store.retract('task/none', 's')).toBe(2);
+  });
+
+  it('copies values so callers cannot change stored data', () => {
+    const { store } = setup();
+    const value = { list: [1] };
+    store.put({ ref: 'memory/m', source: 's', value });
+    value.list.push(2);
+    expect(store.value('memory/m')).toEqual({ list: [1] });
+  });
+
+  it.each([
+    [{ ref: 'nope', source: 's', value: 1 }, 'INVALID_REF'],
+    [{ ref: 'world/a', source: '', value: 1 }, 'INVALID_CONTRIBUTION'],
+    [{ ref: 'world/a', source: 's', value: 1, confidence: 1.5 }, 'INVALID_CONTRIBUTION'],
+    [{ ref: 'world/a', source: 's', value: 1, confidence: NaN }, 'INVALID_CONTRIBUTION'],
+    [{ ref: 'world/a', source: 's', value: NaN }, 'INVALID_CONTRIBUTION'],
+    [{ ref: 'world/a', source: 's', value: 1, stamp: 'soon' }, 'INVALID_CONTRIBUTION'],
+    [{ ref: 'world/a', source: 's', value: 1, stamp: -5 }, 'INVALID_CONTRIBUTION'],
+    [{ ref: 'world/a', source: 's', value: 1, policy: { retention_ttl: 'forever' } }, 'INVALID_CONTRIBUTION'],
+  ])('refuses %j with %s and changes nothing', (input, code) => {
+    const { store } = setup();
+    const r = store.put(input);
+    expect(r.ok ? undefined : r.error.code).toBe(code);
+    expect(store.version).toBe(0);
+  });
+
+  it('applies the valid part of a batch and reports the rest by index', () => {
+    const { store } = setup();
+    const r = store.putMany([
+      { ref: 'world/a', source: 's', value: 1 },
+      { ref: 'bad', source: 's', value: 1 },
+    ]);
+    expect(r.applied).toBe(1);
+    expect(r.rejected.map((x) => [x.index, x.error.code])).toEqual([[1, 'INVALID_REF']]);
+  });
+
+  it('bounds refs and sources per ref', () => {
+    const { store } = setup({ maxRefs: 2, maxContributionsPerRef: 2 });
+    store.put({ ref: 'world/a', source: 's1', value: 1 });
+    store.put({ ref: 'world/b', source: 's1', value: 1 });
+    const r = store.put({ ref: 'world/c', source: 's1', value: 1 });
+    expect(r.ok ? undefined : r.error.code).toBe('STORE_FULL');
+    store.put({ ref: 'world/a', source: 's2', value: 1 });
+    const r2 = store.put({ ref: 'world/a', source: 's3', value: 1 });
+    expect(r2.ok ? undefined : r2.error.code).toBe('STORE_FULL');
+    expect(store.put({ ref: 'world/a', source: 's1', value: 2 }).ok).toBe(true);
+  });
+});
+
+describe('ContextStore retention', () => {
+  it('expires contributions after their TTL, per contribution, from receipt', () => {
+    const { store, clock } = setup({ defaultRetention: { world: '10s' } });
+    store.put({ ref: 'world/a', source: 'short', value: 1, policy: { retention_ttl: '2s' } });
+    store.put({ ref: 'world/a', source: 'default', value: 2, confidence: 0.1 });
+    store.put({ ref: 'task/t', source: 'forever', value: 3 });
+    expect(store.expire()).toBe(0);
+    clock.advance(2000);
+    expect(store.lookup('world/a')).toMatchObject({ status: 'found', entry: { winner: { value: 2 } } });
+    expect(store.expire()).toBe(1);
+    clock.advance(8000);
+    expect(store.lookup('world/a').status).toBe('expired');
+    const before = store.version;
+    expect(store.expire()).toBe(1);
+    expect(store.version).toBe(before + 1);
+    expect(store.lookup('world/a').status).toBe('missing');
+    expect(store.value('task/t')).toBe(3);
+    expect(store.diffSince(before)).toMatchObject({ ok: true, value: { ops: [{ op: 'remove', ref: 'world/a' }] } });
+  });
+});
+
+describe('ContextStore diffs', () => {
+  it('answers diffs from history, compacted, and asks for a resync past it', () => {
+    const { store } = setup({ historyOps: 3 });
+    store.put({ ref: 'world/a', source: 's', value: 1 });
+    store.put({ ref: 'world/a', source: 's', value: 2 });
+    store.put({ ref: 'world/b', source: 's', value: 3 });
+    const d = store.diffSince(1);
+    expect(d.ok && d.value.ops.map((o) => [o.op, o.ref, o.value])).toEqual([
+      ['replace', 'world/a', 2],
+      ['add', 'world/b', 3],
+    ]);
+    expect(store.diffSince(3)).toMatchObject({ ok: true, value: { ops: [] } });
+    store.put({ ref: 'world/c', source: 's', value: 4 });
+    expect(store.historyFloor).toBe(1);
+    const old = store.diffSince(0);
+    expect(old.ok ? undefined : old.error.code).toBe('RESYNC_REQUIRED');
+    const ahead = store.diffSince(99);
+    expect(ahead.ok ? undefined : ahead.error.code).toBe('RESYNC_REQUIRED');
+  });
+
+  it('notifies listeners once per committed change', () => {
+    const { store } = setup();
+    const seen: number[] = [];
+    const off = store.onChange((c) => seen.push(c.version));
+    store.put({ ref: 'world/a', source: 's', value: 1, stamp: T0 });
+    store.put({ ref: 'world/a', source: 's', value: 1, stamp: T0 });
+    off();
+    store.put({ ref: 'world/b', source: 's', value: 1 });
+    expect(seen).toEqual([1]);
+  });
+
+  it('applies diffs in order, ignores duplicates and refuses gaps and bad ops', () => {
+    const { store: a } = setup();
+    const { store: b } = setup();
+    a.put({ ref: 'world/a', source: 's', value: 1 });
+    a.put({ ref: 'world/b', source: 't', value: 2, policy: { audience: ['x'] } });
+    a.retract('world/a', 's');
+    const all = a.diffSince(0);
+    if (!all.ok) throw all.error;
+    expect(b.applyDiff(all.value)).toEqual({ ok: true, value: 'applied' });
+    expect(b.snapshot()).toEqual(a.snapshot());
+    expect(b.applyDiff(all.value)).toEqual({ ok: true, value: 'duplicate' });
+    const gap = b.applyDiff({ base_version: 5, version: 6, ops: [] });
+    expect(gap.ok ? undefined : gap.error.code).toBe('RESYNC_REQUIRED');
+    const backwards = b.applyDiff({ base_version: 9, version: 8, ops: [{ op: 'remove', ref: 'world/a' }] });
+    expect(backwards.ok ? undefined : backwards.error.code).toBe('MALFORMED_MESSAGE');
+    const badRef = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'remove', ref: 'oops' }] });
+    expect(badRef.ok ? undefined : badRef.error.code).toBe('INVALID_REF');
+    const noValue = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'add', ref: 'world/z', provenance: { source: 's' } }] });
+    expect(noValue.ok ? undefined : noValue.error.code).toBe('MALFORMED_MESSAGE');
+    const noStamp = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'add', ref: 'world/z', value: 1, provenance: { source: 's' } }] });
+    expect(noStamp.ok ? undefined : noStamp.error.code).toBe('INVALID_CONTRIBUTION');
+    expect(b.version).toBe(3);
+    const removeAll = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'remove', ref: 'world/b' }, { op: 'remove', ref: 'world/none' }] });
+    expect(removeAll.ok).toBe(true);
+    expect(b.size).toBe(0);
+  });
+
+  it('resets and loads for a resync', () => {
+    const { store: a } = setup();
+    a.put({ ref: 'world/a', source: 's', value: 1, policy: { retention_ttl: '1h' } });
+    const { store: b } = setup();
+    b.put({ ref: 'world/old', source: 's', value: 0 });
+    b.reset(a.version);
+    b.load('world/a', a.contributionsOf('world/a'));
+    b.load('world/empty', []);
+    expect(b.snapshot()).toEqual(a.snapshot());
+  });
+});
