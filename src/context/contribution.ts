@@ -41,18 +41,30 @@ function invalid(message: string, details: Record<string, unknown> = {}): CxpErr
 }
 
 /** Validates an input and builds the stored form. Throws CxpError (caught by the store). */
-export function normalizeInput(input: ContributionInput, now: number, defaultRetention: string | undefined): Stored {
+export function normalizeInput(
+  input: ContributionInput,
+  now: number,
+  defaultRetention: string | undefined,
+): Stored {
   const problem = refProblem(input.ref);
-  if (problem !== undefined) throw new CxpError('INVALID_REF', `${input.ref.slice(0, 64)}: ${problem}`, { details: { ref: input.ref.slice(0, 512) } });
+  if (problem !== undefined)
+    throw new CxpError('INVALID_REF', `${input.ref.slice(0, 64)}: ${problem}`, {
+      details: { ref: input.ref.slice(0, 512) },
+    });
   if (typeof input.source !== 'string' || input.source.length === 0 || input.source.length > 256) {
     throw invalid('source must be a non-empty string of at most 256 characters');
   }
   const confidence = input.confidence ?? 1;
-  if (!(confidence >= 0 && confidence <= 1)) throw invalid(`confidence ${String(confidence)} is outside 0..1`);
+  if (!(confidence >= 0 && confidence <= 1))
+    throw invalid(`confidence ${String(confidence)} is outside 0..1`);
   const issue = checkDataModel(input.value, MAX_VALUE_DEPTH);
   if (issue) throw invalid(`value ${issue.path || '/'}: ${issue.message}`, { errors: [issue] });
   const stampMs = stampToMs(input.stamp, now);
-  const provenance: Contribution['provenance'] = { source: input.source, stamp: formatTimestamp(stampMs), confidence };
+  const provenance: Contribution['provenance'] = {
+    source: input.source,
+    stamp: formatTimestamp(stampMs),
+    confidence,
+  };
   if (input.kind !== undefined) provenance.kind = input.kind;
   if (input.principal !== undefined) provenance.principal = input.principal;
   if (input.via !== undefined) provenance.via = [...input.via];
@@ -71,10 +83,16 @@ function stampToMs(stamp: number | string | undefined, now: number): number {
 }
 
 /** Retention counts from when the store received the contribution, not from the source stamp. */
-function withExpiry(contribution: Contribution, stampMs: number, now: number, ttl: string | undefined): Stored {
+function withExpiry(
+  contribution: Contribution,
+  stampMs: number,
+  now: number,
+  ttl: string | undefined,
+): Stored {
   if (ttl === undefined) return { contribution, stampMs, expiresAtMs: undefined };
   const ms = parseDuration(ttl);
-  if (ms === undefined) throw invalid(`retention_ttl "${ttl.slice(0, 32)}" is not a duration like 2h or 1h30m`);
+  if (ms === undefined)
+    throw invalid(`retention_ttl "${ttl.slice(0, 32)}" is not a duration like 2h or 1h30m`);
   const expiresAtMs = now + ms;
   contribution.provenance.expires_at = formatTimestamp(expiresAtMs);
   return { contribution, stampMs, expiresAtMs };
@@ -89,7 +107,11 @@ export function fromWire(value: unknown, provenance: Provenance, policy: Policy 
   const expires = provenance.expires_at === undefined ? undefined : parseTimestamp(provenance.expires_at);
   const contribution: Contribution = {
     value: cloneValue(value),
-    provenance: { ...structuredClone(provenance), stamp: provenance.stamp ?? '', confidence: provenance.confidence ?? 1 },
+    provenance: {
+      ...structuredClone(provenance),
+      stamp: provenance.stamp ?? '',
+      confidence: provenance.confidence ?? 1,
+    },
   };
   if (policy !== undefined) contribution.policy = structuredClone(policy);
   return { contribution, stampMs, expiresAtMs: expires };

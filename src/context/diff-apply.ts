@@ -13,13 +13,16 @@ export function validateOps(ops: readonly DiffOp[]): Result<CheckedOp[]> {
   const out: CheckedOp[] = [];
   for (const [i, op] of ops.entries()) {
     const problem = refProblem(op.ref);
-    if (problem !== undefined) return fail('INVALID_REF', `ops/${i}: ${problem}`, { details: { index: i, ref: op.ref } });
+    if (problem !== undefined)
+      return fail('INVALID_REF', `ops/${i}: ${problem}`, { details: { index: i, ref: op.ref } });
     if (op.op === 'remove') {
       out.push({ kind: 'remove', ref: op.ref, source: op.provenance?.source });
       continue;
     }
     if (op.provenance === undefined || !('value' in op)) {
-      return fail('MALFORMED_MESSAGE', `ops/${i}: ${op.op} needs value and provenance`, { details: { index: i } });
+      return fail('MALFORMED_MESSAGE', `ops/${i}: ${op.op} needs value and provenance`, {
+        details: { index: i },
+      });
     }
     try {
       out.push({ kind: 'upsert', ref: op.ref, stored: fromWire(op.value, op.provenance, op.policy) });

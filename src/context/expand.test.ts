@@ -9,8 +9,18 @@ const T0 = Date.UTC(2026, 10, 21, 6, 0, 0);
 function fixture() {
   const clock = new ManualClock(T0);
   const store = new ContextStore({ clock, storeId: 'gw-1' });
-  store.put({ ref: 'resources/printers/zebra-1', source: 'zebra', value: { online: true, media: 'ok' }, kind: 'printer' });
-  store.put({ ref: 'resources/printers/zebra-1', source: 'operator', value: { online: false }, confidence: 0.4 });
+  store.put({
+    ref: 'resources/printers/zebra-1',
+    source: 'zebra',
+    value: { online: true, media: 'ok' },
+    kind: 'printer',
+  });
+  store.put({
+    ref: 'resources/printers/zebra-1',
+    source: 'operator',
+    value: { online: false },
+    confidence: 0.4,
+  });
   store.put({ ref: 'world/robot/amr-1/pose', source: 'ros2', value: { x: 1, y: 2 }, stamp: T0 - 500 });
   store.put({
     ref: 'memory/maintenance/log',
@@ -29,7 +39,12 @@ describe('expandContext', () => {
     const { store } = fixture();
     const body = expandContext(store, { request: ['resources/printers/zebra-1'] }, {});
     const slice = body.payload['resources/printers/zebra-1'];
-    expect(slice).toMatchObject({ section: 'resources', value: { online: true, media: 'ok' }, confidence: 1, conflict: true });
+    expect(slice).toMatchObject({
+      section: 'resources',
+      value: { online: true, media: 'ok' },
+      confidence: 1,
+      conflict: true,
+    });
     expect(slice?.provenance?.map((p) => p.source)).toEqual(['zebra', 'operator']);
     expect(slice?.contributions).toBeUndefined();
     expect(body).toMatchObject({ missing: [], denied: [], truncated: false, version: store.version });
@@ -76,7 +91,11 @@ describe('expandContext', () => {
 
   it('answers selectors in ref order without duplicates', () => {
     const { store } = fixture();
-    const body = expandContext(store, { request: ['resources/printers/zebra-1', '**'], depth: 'summary' }, {});
+    const body = expandContext(
+      store,
+      { request: ['resources/printers/zebra-1', '**'], depth: 'summary' },
+      {},
+    );
     expect(Object.keys(body.payload)).toEqual([
       'resources/printers/zebra-1',
       'task/job-42',
@@ -90,7 +109,11 @@ describe('expandContext', () => {
     const items = expandContext(store, { request: ['**'], budget: { max_items: 1 }, depth: 'summary' }, {});
     expect(Object.keys(items.payload)).toHaveLength(1);
     expect(items).toMatchObject({ truncated: true, omitted: ['task/job-42', 'world/robot/amr-1/pose'] });
-    const bytes = expandContext(store, { request: ['task/job-42', 'world/robot/amr-1/pose'], budget: { max_bytes: 300 } }, {});
+    const bytes = expandContext(
+      store,
+      { request: ['task/job-42', 'world/robot/amr-1/pose'], budget: { max_bytes: 300 } },
+      {},
+    );
     expect(bytes.denied).toEqual([expect.objectContaining({ ref: 'task/job-42', code: 'BUDGET_EXCEEDED' })]);
     expect(Object.keys(bytes.payload)).toEqual(['world/robot/amr-1/pose']);
     expect(JSON.stringify(bytes.payload).length).toBeLessThanOrEqual(300);
@@ -100,7 +123,9 @@ describe('expandContext', () => {
 
   it('summarizes values briefly', () => {
     expect(summarize([1, 2, 3])).toBe('[3 items]');
-    expect(summarize({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9 })).toBe('{a, b, c, d, e, f, g, h, …}');
+    expect(summarize({ a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9 })).toBe(
+      '{a, b, c, d, e, f, g, h, …}',
+    );
     expect(summarize('y'.repeat(500))).toHaveLength(120);
     expect(summarize(null)).toBe('null');
   });
@@ -125,7 +150,12 @@ describe('buildPreview', () => {
     const clock = new ManualClock(T0);
     const store = new ContextStore({ clock });
     expect(buildPreview(store, {}, T0).summary).toBe('no context yet (version 0)');
-    store.put({ ref: 'safety/events/e1', source: 'supervisor', value: { severity: 'WARNING' }, policy: { retention_ttl: '1s' } });
+    store.put({
+      ref: 'safety/events/e1',
+      source: 'supervisor',
+      value: { severity: 'WARNING' },
+      policy: { retention_ttl: '1s' },
+    });
     expect(buildPreview(store, {}, T0).summary).toBe('1 refs (safety 1) at version 1; 1 safety entries');
     expect(buildPreview(store, {}, T0 + 1000).context_refs).toEqual([]);
   });

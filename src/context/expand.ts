@@ -31,24 +31,42 @@ const SUMMARY_CHARS = 120;
  * policy for this viewer, at the requested depth, within the tighter of the request budget and the
  * server limits. Items are answered in request order; selector matches in ref order.
  */
-export function expandContext(store: ContextStore, req: ExpandRequest, viewer: Viewer, limits: ExpandLimits = {}): ExpandBody {
+export function expandContext(
+  store: ContextStore,
+  req: ExpandRequest,
+  viewer: Viewer,
+  limits: ExpandLimits = {},
+): ExpandBody {
   const depth = req.depth ?? 'detailed';
   const maxBytes = Math.min(req.budget?.max_bytes ?? Infinity, limits.maxBytes ?? 512 * 1024);
   const maxItems = Math.min(req.budget?.max_items ?? Infinity, limits.maxItems ?? 1000);
-  const body: ExpandBody = { payload: {}, denied: [], missing: [], truncated: false, omitted: [], version: store.version };
+  const body: ExpandBody = {
+    payload: {},
+    denied: [],
+    missing: [],
+    truncated: false,
+    omitted: [],
+    version: store.version,
+  };
   const v: Viewer = { ...viewer, ...(req.purpose === undefined ? {} : { purpose: req.purpose }) };
   let bytes = 2;
   let items = 0;
   for (const ref of resolveItems(store, req.request, body)) {
     const found = store.lookup(ref, v);
     if (found.status === 'missing') body.missing?.push(ref);
-    else if (found.status === 'expired') body.denied?.push({ ref, code: 'EXPIRED', reason: 'past its retention TTL' });
-    else if (found.status === 'denied') body.denied?.push({ ref, code: 'POLICY_DENIED', reason: found.reason });
+    else if (found.status === 'expired')
+      body.denied?.push({ ref, code: 'EXPIRED', reason: 'past its retention TTL' });
+    else if (found.status === 'denied')
+      body.denied?.push({ ref, code: 'POLICY_DENIED', reason: found.reason });
     else {
       const slice = renderSlice(found.entry, depth);
       const size = utf8Length(JSON.stringify(slice)) + utf8Length(JSON.stringify(ref)) + 2;
       if (size + 2 > maxBytes) {
-        body.denied?.push({ ref, code: 'BUDGET_EXCEEDED', reason: `slice of ${size} bytes exceeds max_bytes ${maxBytes}` });
+        body.denied?.push({
+          ref,
+          code: 'BUDGET_EXCEEDED',
+          reason: `slice of ${size} bytes exceeds max_bytes ${maxBytes}`,
+        });
       } else if (body.truncated === true || items + 1 > maxItems || bytes + size > maxBytes) {
         body.truncated = true;
         body.omitted?.push(ref);
@@ -78,7 +96,10 @@ function resolveItems(store: ContextStore, items: readonly string[], body: Expan
       if (problem !== undefined) body.denied?.push({ ref: item, code: 'INVALID_REF', reason: problem });
       else {
         const selector = new RefSelector(item);
-        [...store.refs()].filter((r) => selector.matches(r)).sort().forEach(add);
+        [...store.refs()]
+          .filter((r) => selector.matches(r))
+          .sort()
+          .forEach(add);
       }
     } else {
       const problem = refProblem(item);

@@ -32,17 +32,28 @@ export function checkPolicy(policy: Policy | undefined, viewer: Viewer): PolicyD
   const purposes = policy.purpose ?? [];
   if (purposes.length > 0 && !purposes.includes('*')) {
     if (viewer.purpose === undefined) {
-      return { allowed: false, reason: 'purpose_required', message: `a purpose is required (${purposes.join(', ')})` };
+      return {
+        allowed: false,
+        reason: 'purpose_required',
+        message: `a purpose is required (${purposes.join(', ')})`,
+      };
     }
     if (!purposes.includes(viewer.purpose)) {
-      return { allowed: false, reason: 'purpose_not_allowed', message: `purpose "${viewer.purpose}" is not allowed` };
+      return {
+        allowed: false,
+        reason: 'purpose_not_allowed',
+        message: `purpose "${viewer.purpose}" is not allowed`,
+      };
     }
   }
   return ALLOW;
 }
 
 /** Audience check alone: used where no purpose is known (previews, diff streams without purpose). */
-export function audienceAllows(audience: readonly string[] | undefined, principal: Principal | undefined): boolean {
+export function audienceAllows(
+  audience: readonly string[] | undefined,
+  principal: Principal | undefined,
+): boolean {
   if (audience === undefined || audience.length === 0) return true;
   if (principal === undefined) return false;
   return audience.some(

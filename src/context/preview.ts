@@ -12,14 +12,22 @@ export interface PreviewOptions {
   title?: string;
 }
 
-export type PreviewBody = Pick<ContextPreview, 'summary' | 'context_refs' | 'version' | 'sections' | 'store_id'>;
+export type PreviewBody = Pick<
+  ContextPreview,
+  'summary' | 'context_refs' | 'version' | 'sections' | 'store_id'
+>;
 
 /**
  * A preview: counts per section and the refs a viewer may ask for, newest first, no values.
  * Only the audience is checked here (purpose is not known until a request names it); expired
  * contributions are not counted.
  */
-export function buildPreview(store: ContextStore, viewer: Viewer, now: number, options: PreviewOptions = {}): PreviewBody {
+export function buildPreview(
+  store: ContextStore,
+  viewer: Viewer,
+  now: number,
+  options: PreviewOptions = {},
+): PreviewBody {
   const maxRefs = options.maxRefs ?? 64;
   const counts = new Map<Section, { count: number; newest: number }>();
   const listed: { ref: string; newest: number }[] = [];
@@ -27,7 +35,8 @@ export function buildPreview(store: ContextStore, viewer: Viewer, now: number, o
     let newest = -1;
     for (const s of store.contributionsOf(ref)) {
       const live = s.expiresAtMs === undefined || s.expiresAtMs > now;
-      if (live && audienceAllows(s.contribution.policy?.audience, viewer.principal)) newest = Math.max(newest, s.stampMs);
+      if (live && audienceAllows(s.contribution.policy?.audience, viewer.principal))
+        newest = Math.max(newest, s.stampMs);
     }
     if (newest < 0) continue;
     const section = sectionOf(ref);
@@ -50,7 +59,12 @@ export function buildPreview(store: ContextStore, viewer: Viewer, now: number, o
   };
 }
 
-function summaryText(counts: Map<Section, { count: number }>, total: number, version: number, title?: string): string {
+function summaryText(
+  counts: Map<Section, { count: number }>,
+  total: number,
+  version: number,
+  title?: string,
+): string {
   const parts = SECTIONS.filter((s) => counts.has(s)).map((s) => `${s} ${counts.get(s)?.count ?? 0}`);
   const safety = counts.get('safety')?.count ?? 0;
   const body =

@@ -3,10 +3,15 @@ import { checkPolicy } from './policy.js';
 import { isRef, refProblem, RefSelector, sectionOf } from './refs.js';
 
 describe('refs', () => {
-  it.each(['world/robot/amr-1/pose', 'resources/printers/zebra-1', 'safety/x', 'memory/mem_332', 'task/a:b@c~d+e.f'])(
-    'accepts %s',
-    (ref) => expect(isRef(ref)).toBe(true),
-  );
+  it.each([
+    'world/robot/amr-1/pose',
+    'resources/printers/zebra-1',
+    'safety/x',
+    'memory/mem_332',
+    'task/a:b@c~d+e.f',
+  ])('accepts %s', (ref) => {
+    expect(isRef(ref)).toBe(true);
+  });
 
   it.each([
     ['', /1 to 512/],
@@ -63,13 +68,20 @@ describe('policy', () => {
     expect(checkPolicy({ audience: ['op-1'] }, { principal: operator }).allowed).toBe(true);
     expect(checkPolicy({ audience: ['role:operator'] }, { principal: operator }).allowed).toBe(true);
     expect(checkPolicy({ audience: ['*'] }, { principal: { id: 'x' } }).allowed).toBe(true);
-    expect(checkPolicy({ audience: ['*'] }, {})).toMatchObject({ allowed: false, reason: 'audience_not_allowed' });
-    expect(checkPolicy({ audience: ['role:admin'] }, { principal: operator })).toMatchObject({ allowed: false });
+    expect(checkPolicy({ audience: ['*'] }, {})).toMatchObject({
+      allowed: false,
+      reason: 'audience_not_allowed',
+    });
+    expect(checkPolicy({ audience: ['role:admin'] }, { principal: operator })).toMatchObject({
+      allowed: false,
+    });
   });
 
   it('needs a listed purpose when purposes are restricted', () => {
     expect(checkPolicy({ purpose: ['maintenance'] }, {})).toMatchObject({ reason: 'purpose_required' });
-    expect(checkPolicy({ purpose: ['maintenance'] }, { purpose: 'billing' })).toMatchObject({ reason: 'purpose_not_allowed' });
+    expect(checkPolicy({ purpose: ['maintenance'] }, { purpose: 'billing' })).toMatchObject({
+      reason: 'purpose_not_allowed',
+    });
     expect(checkPolicy({ purpose: ['maintenance'] }, { purpose: 'maintenance' }).allowed).toBe(true);
     expect(checkPolicy({ purpose: ['*'] }, {}).allowed).toBe(true);
   });

@@ -19,9 +19,11 @@ export function refProblem(ref: string): string | undefined {
   if (ref.length === 0 || ref.length > MAX_REF_LENGTH) return `a ref has 1 to ${MAX_REF_LENGTH} characters`;
   const segments = ref.split('/');
   if (segments.length < 2) return 'a ref is <section>/<name>';
-  if (segments.length > MAX_REF_SEGMENTS + 1) return `a ref has at most ${MAX_REF_SEGMENTS} segments after the section`;
+  if (segments.length > MAX_REF_SEGMENTS + 1)
+    return `a ref has at most ${MAX_REF_SEGMENTS} segments after the section`;
   const [section, ...rest] = segments;
-  if (section === undefined || !isSection(section)) return `unknown section "${section ?? ''}"; sections are ${SECTIONS.join(', ')}`;
+  if (section === undefined || !isSection(section))
+    return `unknown section "${section ?? ''}"; sections are ${SECTIONS.join(', ')}`;
   for (const segment of rest) {
     if (!SEGMENT.test(segment) || segment === '.' || segment === '..') return `bad segment "${segment}"`;
   }
@@ -56,7 +58,8 @@ export class RefSelector {
     const segments = pattern.split('/');
     if (segments.length > MAX_REF_SEGMENTS + 1) return 'too many segments';
     const [section, ...rest] = segments;
-    if (section === undefined || (section !== '*' && !isSection(section))) return `unknown section "${section ?? ''}"`;
+    if (section === undefined || (section !== '*' && !isSection(section)))
+      return `unknown section "${section ?? ''}"`;
     for (const s of rest) {
       if (s !== '*' && s !== '**' && !SEGMENT.test(s)) return `bad segment "${s}"`;
     }

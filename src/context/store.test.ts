@@ -41,8 +41,14 @@ describe('ContextStore contributions', () => {
 
   it('bumps the version once per change and not for identical puts', () => {
     const { store } = setup();
-    expect(store.put({ ref: 'task/job', source: 's', value: { n: 1 }, stamp: T0 })).toEqual({ ok: true, value: 1 });
-    expect(store.put({ ref: 'task/job', source: 's', value: { n: 1 }, stamp: T0 })).toEqual({ ok: true, value: 1 });
+    expect(store.put({ ref: 'task/job', source: 's', value: { n: 1 }, stamp: T0 })).toEqual({
+      ok: true,
+      value: 1,
+    });
+    expect(store.put({ ref: 'task/job', source: 's', value: { n: 1 }, stamp: T0 })).toEqual({
+      ok: true,
+      value: 1,
+    });
     const batch = store.putMany([
       { ref: 'task/a', source: 's', value: 1 },
       { ref: 'task/b', source: 's', value: 2 },
@@ -115,7 +121,10 @@ describe('ContextStore retention', () => {
     expect(store.version).toBe(before + 1);
     expect(store.lookup('world/a').status).toBe('missing');
     expect(store.value('task/t')).toBe(3);
-    expect(store.diffSince(before)).toMatchObject({ ok: true, value: { ops: [{ op: 'remove', ref: 'world/a' }] } });
+    expect(store.diffSince(before)).toMatchObject({
+      ok: true,
+      value: { ops: [{ op: 'remove', ref: 'world/a' }] },
+    });
   });
 });
 
@@ -167,12 +176,27 @@ describe('ContextStore diffs', () => {
     expect(backwards.ok ? undefined : backwards.error.code).toBe('MALFORMED_MESSAGE');
     const badRef = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'remove', ref: 'oops' }] });
     expect(badRef.ok ? undefined : badRef.error.code).toBe('INVALID_REF');
-    const noValue = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'add', ref: 'world/z', provenance: { source: 's' } }] });
+    const noValue = b.applyDiff({
+      base_version: 3,
+      version: 4,
+      ops: [{ op: 'add', ref: 'world/z', provenance: { source: 's' } }],
+    });
     expect(noValue.ok ? undefined : noValue.error.code).toBe('MALFORMED_MESSAGE');
-    const noStamp = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'add', ref: 'world/z', value: 1, provenance: { source: 's' } }] });
+    const noStamp = b.applyDiff({
+      base_version: 3,
+      version: 4,
+      ops: [{ op: 'add', ref: 'world/z', value: 1, provenance: { source: 's' } }],
+    });
     expect(noStamp.ok ? undefined : noStamp.error.code).toBe('INVALID_CONTRIBUTION');
     expect(b.version).toBe(3);
-    const removeAll = b.applyDiff({ base_version: 3, version: 4, ops: [{ op: 'remove', ref: 'world/b' }, { op: 'remove', ref: 'world/none' }] });
+    const removeAll = b.applyDiff({
+      base_version: 3,
+      version: 4,
+      ops: [
+        { op: 'remove', ref: 'world/b' },
+        { op: 'remove', ref: 'world/none' },
+      ],
+    });
     expect(removeAll.ok).toBe(true);
     expect(b.size).toBe(0);
   });

@@ -4,7 +4,13 @@ import { CxpError, fail, ok, toCxpError, type Result } from '../cxp/errors.js';
 import type { Section } from '../cxp/schema/common.js';
 import type { DiffOp } from '../cxp/schema/context-messages.js';
 import { ChangeLog, compactOps, type ChangeEntry } from './change-log.js';
-import { normalizeInput, pickWinner, type Contribution, type ContributionInput, type Stored } from './contribution.js';
+import {
+  normalizeInput,
+  pickWinner,
+  type Contribution,
+  type ContributionInput,
+  type Stored,
+} from './contribution.js';
 import { applyOps, validateOps } from './diff-apply.js';
 import { checkPolicy, type Viewer } from './policy.js';
 import { sectionOf } from './refs.js';
@@ -95,7 +101,9 @@ export class ContextStore {
   /** Called synchronously after every committed change. Returns an unsubscribe function. */
   onChange(listener: ChangeListener): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
   }
 
   put(input: ContributionInput): Result<number> {
@@ -127,7 +135,8 @@ export class ContextStore {
     const previous = sources?.get(input.source);
     if (previous && sameContribution(previous.contribution, stored.contribution)) return undefined;
     if (!sources) {
-      if (this.#entries.size >= this.#maxRefs) throw new CxpError('STORE_FULL', `the store holds ${this.#maxRefs} refs`);
+      if (this.#entries.size >= this.#maxRefs)
+        throw new CxpError('STORE_FULL', `the store holds ${this.#maxRefs} refs`);
       sources = new Map();
       this.#entries.set(input.ref, sources);
     } else if (!previous && sources.size >= this.#maxPerRef) {
@@ -181,10 +190,18 @@ export class ContextStore {
       else denial ??= { reason: decision.reason, message: decision.message };
     }
     const winner = pickWinner(visible);
-    if (!winner) return { status: 'denied', reason: denial?.reason ?? 'audience_not_allowed', message: denial?.message ?? '' };
+    if (!winner)
+      return {
+        status: 'denied',
+        reason: denial?.reason ?? 'audience_not_allowed',
+        message: denial?.message ?? '',
+      };
     const contributions = [winner, ...visible.filter((s) => s !== winner)].map((s) => s.contribution);
     const conflict = contributions.some((c) => !jsonEqual(c.value, winner.contribution.value));
-    return { status: 'found', entry: { ref, section: sectionOf(ref), winner: winner.contribution, contributions, conflict } };
+    return {
+      status: 'found',
+      entry: { ref, section: sectionOf(ref), winner: winner.contribution, contributions, conflict },
+    };
   }
 
   /** The resolved value of a ref ignoring policy (for trusted in-process readers such as the supervisor). */
@@ -206,14 +223,23 @@ export class ContextStore {
   /** DIFF ops from `base` to the current version, compacted; RESYNC_REQUIRED when history is gone. */
   diffSince(base: number): Result<{ base_version: number; version: number; ops: DiffOp[] }> {
     if (base > this.#version) {
-      return fail('RESYNC_REQUIRED', `version ${base} is ahead of this store (${this.#version}); it was restarted`, {
-        details: { base_version: base, version: this.#version, store_id: this.storeId },
-      });
+      return fail(
+        'RESYNC_REQUIRED',
+        `version ${base} is ahead of this store (${this.#version}); it was restarted`,
+        {
+          details: { base_version: base, version: this.#version, store_id: this.storeId },
+        },
+      );
     }
     const ops = this.#log.since(base);
     if (ops === undefined) {
       return fail('RESYNC_REQUIRED', `history before version ${this.#log.floor} is no longer kept`, {
-        details: { base_version: base, floor: this.#log.floor, version: this.#version, store_id: this.storeId },
+        details: {
+          base_version: base,
+          floor: this.#log.floor,
+          version: this.#version,
+          store_id: this.storeId,
+        },
       });
     }
     return ok({ base_version: base, version: this.#version, ops: compactOps(ops) });
@@ -224,9 +250,16 @@ export class ContextStore {
    * are applied (upserts and removes are idempotent); a diff we already hold is a no-op; a diff
    * based beyond our version is a gap: RESYNC_REQUIRED.
    */
-  applyDiff(diff: { base_version: number; version: number; ops: readonly DiffOp[] }): Result<'applied' | 'duplicate'> {
+  applyDiff(diff: {
+    base_version: number;
+    version: number;
+    ops: readonly DiffOp[];
+  }): Result<'applied' | 'duplicate'> {
     if (diff.version <= diff.base_version && diff.ops.length > 0) {
-      return fail('MALFORMED_MESSAGE', `version ${diff.version} is not after base_version ${diff.base_version}`);
+      return fail(
+        'MALFORMED_MESSAGE',
+        `version ${diff.version} is not after base_version ${diff.base_version}`,
+      );
     }
     if (diff.version <= this.#version) return ok('duplicate');
     if (diff.base_version > this.#version) {
@@ -236,7 +269,9 @@ export class ContextStore {
     }
     const checked = validateOps(diff.ops);
     if (!checked.ok) return checked;
-    applyOps(this.#entries, checked.value, (stored) => this.#trackExpiry(stored));
+    applyOps(this.#entries, checked.value, (stored) => {
+      this.#trackExpiry(stored);
+    });
     this.#commit(diff.base_version, [...diff.ops], diff.version);
     return ok('applied');
   }
@@ -256,7 +291,8 @@ export class ContextStore {
       sources.set(s.contribution.provenance.source, s);
       this.#trackExpiry(s);
     }
-    if (sources.size > 0 && (this.#entries.has(ref) || this.#entries.size < this.#maxRefs)) this.#entries.set(ref, sources);
+    if (sources.size > 0 && (this.#entries.has(ref) || this.#entries.size < this.#maxRefs))
+      this.#entries.set(ref, sources);
   }
 
   /** Every contribution by ref and source, sorted: equal snapshots mean equal stores. */
@@ -294,7 +330,9 @@ export class ContextStore {
 }
 
 function sameContribution(a: Contribution, b: Contribution): boolean {
-  return jsonEqual(a.value, b.value) && jsonEqual(a.provenance, b.provenance) && jsonEqual(a.policy, b.policy);
+  return (
+    jsonEqual(a.value, b.value) && jsonEqual(a.provenance, b.provenance) && jsonEqual(a.policy, b.policy)
+  );
 }
 
 function toOp(op: 'add' | 'replace', ref: string, c: Contribution): DiffOp {

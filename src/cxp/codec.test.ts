@@ -13,7 +13,10 @@ function codeOf(result: ReturnType<typeof parseBytes>): string | undefined {
 
 describe('parseBytes', () => {
   it('parses JSON from bytes and strings, and MessagePack from bytes', () => {
-    expect(parseBytes(enc.encode('{"a":[1,"x",null,true]}'), 'json')).toEqual({ ok: true, value: { a: [1, 'x', null, true] } });
+    expect(parseBytes(enc.encode('{"a":[1,"x",null,true]}'), 'json')).toEqual({
+      ok: true,
+      value: { a: [1, 'x', null, true] },
+    });
     expect(parseBytes('{"a":1}', 'json')).toEqual({ ok: true, value: { a: 1 } });
     expect(parseBytes(raw.pack({ a: 1.5 }), 'msgpack')).toEqual({ ok: true, value: { a: 1.5 } });
   });
@@ -21,7 +24,9 @@ describe('parseBytes', () => {
   it('refuses oversize input before parsing', () => {
     const r = parseBytes('{"a":"' + 'x'.repeat(100) + '"}', 'json', { maxBytes: 50 });
     expect(codeOf(r)).toBe('MESSAGE_TOO_LARGE');
-    expect(codeOf(parseBytes('"' + 'é'.repeat(30) + '"', 'json', { maxBytes: 40 }))).toBe('MESSAGE_TOO_LARGE');
+    expect(codeOf(parseBytes('"' + 'é'.repeat(30) + '"', 'json', { maxBytes: 40 }))).toBe(
+      'MESSAGE_TOO_LARGE',
+    );
     expect(codeOf(parseBytes(new Uint8Array(41), 'msgpack', { maxBytes: 40 }))).toBe('MESSAGE_TOO_LARGE');
   });
 

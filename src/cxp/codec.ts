@@ -28,7 +28,11 @@ export function encodingForContentType(contentType: string | undefined): Result<
   if (contentType === undefined || contentType === '') return ok('json');
   const base = contentType.split(';')[0]?.trim().toLowerCase() ?? '';
   if (base === 'application/json' || base === 'text/json') return ok('json');
-  if (base === 'application/msgpack' || base === 'application/x-msgpack' || base === 'application/vnd.msgpack') {
+  if (
+    base === 'application/msgpack' ||
+    base === 'application/x-msgpack' ||
+    base === 'application/vnd.msgpack'
+  ) {
     return ok('msgpack');
   }
   return fail('UNSUPPORTED_ENCODING', `content type "${contentType}" is neither JSON nor MessagePack`, {
@@ -37,7 +41,21 @@ export function encodingForContentType(contentType: string | undefined): Result<
 }
 
 /** Parses bytes into JSON data, enforcing size, depth and the I-JSON data model. Never throws. */
-export function parseBytes(input: Uint8Array | string, encoding: Encoding, options: ParseOptions = {}): Result<unknown> {
+export function parseBytes(
+  input: Uint8Array | string,
+  encoding: Encoding,
+  options: ParseOptions = {},
+): Result<unknown> {
+  const parsed = parseUnchecked(input, encoding, options);
+  return parsed.ok ? checkParsed(parsed.value, options) : parsed;
+}
+
+/** Size limit and syntax only; the value may still break the data model (see checkParsed). */
+export function parseUnchecked(
+  input: Uint8Array | string,
+  encoding: Encoding,
+  options: ParseOptions = {},
+): Result<unknown> {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const size = typeof input === 'string' ? byteLengthBounded(input, maxBytes) : input.byteLength;
   if (size > maxBytes) {
@@ -45,18 +63,23 @@ export function parseBytes(input: Uint8Array | string, encoding: Encoding, optio
       details: { size, limit: maxBytes },
     });
   }
-  let value: unknown;
   try {
-    value = encoding === 'json' ? parseJson(input) : parseMsgpack(input);
+    return ok(encoding === 'json' ? parseJson(input) : parseMsgpack(input));
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return fail('MALFORMED_MESSAGE', `not valid ${encoding === 'json' ? 'JSON' : 'MessagePack'}: ${reason}`, {
       details: { errors: [{ path: '', message: reason.slice(0, 256) }] },
     });
   }
+}
+
+/** Holds a parsed value to the I-JSON data model and the depth limit. */
+export function checkParsed(value: unknown, options: ParseOptions = {}): Result<unknown> {
   const issue = checkDataModel(value, options.maxDepth ?? DEFAULT_MAX_DEPTH);
   if (issue) {
-    return fail('MALFORMED_MESSAGE', `${issue.path || '/'}: ${issue.message}`, { details: { errors: [issue] } });
+    return fail('MALFORMED_MESSAGE', `${issue.path || '/'}: ${issue.message}`, {
+      details: { errors: [issue] },
+    });
   }
   return ok(value);
 }

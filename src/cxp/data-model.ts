@@ -37,7 +37,8 @@ export function checkDataModel(root: unknown, maxDepth = DEFAULT_MAX_DEPTH): Dat
     const { value, path, depth } = frame;
     switch (typeof value) {
       case 'string':
-        if (!isWellFormed(value)) return { path, message: 'string is not well-formed Unicode (lone surrogate)' };
+        if (!isWellFormed(value))
+          return { path, message: 'string is not well-formed Unicode (lone surrogate)' };
         continue;
       case 'boolean':
         continue;
@@ -54,15 +55,16 @@ export function checkDataModel(root: unknown, maxDepth = DEFAULT_MAX_DEPTH): Dat
           }
           continue;
         }
-        if (!isPlainObject(value)) return { path, message: 'value is not JSON data (binary, date or extension type)' };
+        if (!isPlainObject(value))
+          return { path, message: 'value is not JSON data (binary, date or extension type)' };
         for (const key of Object.keys(value)) {
           if (key === '__proto__') return { path, message: 'key "__proto__" is not allowed' };
           if (!isWellFormed(key)) return { path, message: 'key is not well-formed Unicode (lone surrogate)' };
           stack.push({
-            value: (value as Record<string, unknown>)[key],
+            value: value[key],
             path: `${path}/${escapePointer(key)}`,
             depth: depth + 1,
-            parent: value as Record<string, unknown>,
+            parent: value,
             key,
           });
         }
@@ -75,8 +77,8 @@ export function checkDataModel(root: unknown, maxDepth = DEFAULT_MAX_DEPTH): Dat
 }
 
 function setChild(parent: Container, key: string | number, value: unknown): void {
-  if (Array.isArray(parent)) parent[key as number] = value;
-  else parent[key as string] = value;
+  if (Array.isArray(parent)) parent[Number(key)] = value;
+  else parent[String(key)] = value;
 }
 
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -97,7 +99,8 @@ export function jsonEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a);
   if (ka.length !== Object.keys(b).length) return false;
   return ka.every(
-    (k) => Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
+    (k) =>
+      Object.hasOwn(b, k) && jsonEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]),
   );
 }
 

@@ -3,7 +3,8 @@
  * produced stays here marked `deprecated`. docs/errors.md is generated from this table.
  */
 
-export type ErrorCategory = 'protocol' | 'context' | 'action' | 'capability' | 'device' | 'safety' | 'internal';
+export type ErrorCategory =
+  'protocol' | 'context' | 'action' | 'capability' | 'device' | 'safety' | 'internal';
 
 export interface ErrorCodeInfo {
   readonly category: ErrorCategory;
@@ -35,7 +36,8 @@ const codes = {
   MESSAGE_TOO_LARGE: {
     category: 'protocol',
     retryable: false,
-    description: 'The encoded message is larger than the configured limit. `details.limit` and `details.size` are in bytes.',
+    description:
+      'The encoded message is larger than the configured limit. `details.limit` and `details.size` are in bytes.',
   },
   UNSUPPORTED_ENCODING: {
     category: 'protocol',
@@ -57,7 +59,8 @@ const codes = {
   INVALID_REF: {
     category: 'context',
     retryable: false,
-    description: 'The ref does not follow the ref grammar `<section>/<segment>[/<segment>...]` (docs/protocol.md).',
+    description:
+      'The ref does not follow the ref grammar `<section>/<segment>[/<segment>...]` (docs/protocol.md).',
   },
   POLICY_DENIED: {
     category: 'context',
@@ -68,7 +71,8 @@ const codes = {
   BUDGET_EXCEEDED: {
     category: 'context',
     retryable: false,
-    description: 'The requested budget cannot hold even the first slice; raise `max_bytes` or ask for less depth.',
+    description:
+      'The requested budget cannot hold even the first slice; raise `max_bytes` or ask for less depth.',
   },
   RESYNC_REQUIRED: {
     category: 'context',
@@ -85,7 +89,8 @@ const codes = {
   STORE_FULL: {
     category: 'context',
     retryable: true,
-    description: 'The context store holds its configured maximum of entries; new refs are refused until some expire.',
+    description:
+      'The context store holds its configured maximum of entries; new refs are refused until some expire.',
   },
   // actions and intents
   UNKNOWN_ACTION: {
@@ -101,7 +106,8 @@ const codes = {
   INVALID_PARAMS: {
     category: 'action',
     retryable: false,
-    description: 'The action or intent parameters do not match what the handler accepts. `details.errors` as above.',
+    description:
+      'The action or intent parameters do not match what the handler accepts. `details.errors` as above.',
   },
   NOT_AUTHORIZED: {
     category: 'action',
@@ -186,7 +192,7 @@ const codes = {
   TELEMETRY_OVERFLOW: {
     category: 'capability',
     retryable: true,
-    description: "A telemetry buffer with overflow policy `raise` is full; the item was not recorded.",
+    description: 'A telemetry buffer with overflow policy `raise` is full; the item was not recorded.',
   },
   // devices (printers and field devices)
   DEVICE_OFFLINE: {

@@ -3,7 +3,8 @@ import { systemClock, type Clock } from './clock.js';
 /** Source of random bytes; injected so ids are reproducible in tests. */
 export type RandomBytes = (length: number) => Uint8Array;
 
-export const cryptoRandom: RandomBytes = (length) => globalThis.crypto.getRandomValues(new Uint8Array(length));
+export const cryptoRandom: RandomBytes = (length) =>
+  globalThis.crypto.getRandomValues(new Uint8Array(length));
 
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ'; // Crockford base32
 const TIME_CHARS = 10;

@@ -26,7 +26,9 @@ describe('decodeMessage', () => {
   });
 
   it('reports schema problems as paths and keeps what it could read of the header', () => {
-    const r = decodeMessage('{"cxp_version":"1.0","type":"CONTEXT_DIFF","id":"m1","base_version":-1,"version":2,"ops":[]}');
+    const r = decodeMessage(
+      '{"cxp_version":"1.0","type":"CONTEXT_DIFF","id":"m1","base_version":-1,"version":2,"ops":[]}',
+    );
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.error.code).toBe('MALFORMED_MESSAGE');
@@ -35,7 +37,9 @@ describe('decodeMessage', () => {
   });
 
   it('keeps unknown fields', () => {
-    const r = decodeMessage('{"cxp_version":"1.0","type":"ACTION_REQUEST","action":"print.submit","x_vendor":{"a":1}}');
+    const r = decodeMessage(
+      '{"cxp_version":"1.0","type":"ACTION_REQUEST","action":"print.submit","x_vendor":{"a":1}}',
+    );
     expect(r.ok && (r.message as Record<string, unknown>).x_vendor).toEqual({ a: 1 });
   });
 
@@ -48,12 +52,18 @@ describe('decodeMessage', () => {
       ts: '2026-11-21T06:00:00.000Z',
       source: { id: 'anonymous', kind: 'unknown' },
     });
-    const asPrincipal = decodeMessage(json, { fill: { clock, ids, source: { id: 'agent-7', kind: 'agent' } } });
+    const asPrincipal = decodeMessage(json, {
+      fill: { clock, ids, source: { id: 'agent-7', kind: 'agent' } },
+    });
     expect(asPrincipal.ok && asPrincipal.message.source).toEqual({ id: 'agent-7', kind: 'agent' });
   });
 
   it('round-trips a built message through both encodings', () => {
-    const m = factory.create('ACTION_REQUEST', { action: 'print.submit', params: { copies: 2 }, target: 'zebra-1' });
+    const m = factory.create('ACTION_REQUEST', {
+      action: 'print.submit',
+      params: { copies: 2 },
+      target: 'zebra-1',
+    });
     for (const encoding of ['json', 'msgpack'] as const) {
       const r = decodeMessage(encodeMessage(m, encoding), { encoding });
       expect(r.ok && r.message).toEqual(m);
@@ -73,7 +83,12 @@ describe('MessageFactory', () => {
     const err = new CxpError('UNKNOWN_REF', 'no such ref', { details: { ref: 'world/x' } });
     const withId = factory.errorReply(err, { id: 'req-9' });
     expect(withId).toMatchObject({ ack: 'req-9', correlation_id: 'req-9', status: 'rejected' });
-    expect(withId.error).toEqual({ code: 'UNKNOWN_REF', message: 'no such ref', retryable: false, details: { ref: 'world/x' } });
+    expect(withId.error).toEqual({
+      code: 'UNKNOWN_REF',
+      message: 'no such ref',
+      retryable: false,
+      details: { ref: 'world/x' },
+    });
     const anonymous = factory.errorReply(err);
     expect(anonymous.ack).toBe('*');
     expect(anonymous.correlation_id).toBeUndefined();
@@ -98,5 +113,17 @@ describe('errors and expiry', () => {
     expect(isExpired(m, clock.now() + 1000)).toBe(false);
     expect(isExpired(m, clock.now() + 1001)).toBe(true);
     expect(isExpired(factory.create('ACTION_REQUEST', { action: 'x.y' }), Infinity)).toBe(false);
+  });
+});
+
+describe('error replies for messages that parse but break the data model', () => {
+  it('still name the offending id, but never a malformed one', () => {
+    const deep = `{"cxp_version":"1.0","type":"ACTION_REQUEST","id":"m-7","action":"a.b","params":${'['.repeat(70)}${']'.repeat(70)}}`;
+    const r = decodeMessage(deep);
+    expect(r.ok ? undefined : [r.error.code, r.header.id]).toEqual(['MALFORMED_MESSAGE', 'm-7']);
+    const badId = decodeMessage(
+      '{"cxp_version":"1.0","type":"CONTEXT_ACK","id":"\\ud800","ack":"x","status":"ok"}',
+    );
+    expect(badId.ok ? undefined : badId.header).toEqual({ type: 'CONTEXT_ACK' });
   });
 });

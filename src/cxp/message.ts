@@ -1,16 +1,21 @@
 import type { Clock } from './clock.js';
-import { parseBytes, encodeValue, type Encoding, type ParseOptions } from './codec.js';
+import { checkParsed, parseUnchecked, encodeValue, type Encoding, type ParseOptions } from './codec.js';
 import { CxpError } from './errors.js';
 import type { IdGenerator } from './ids.js';
-import { CXP_VERSION, type CxpMessage, type MessageOf, type MessageType, type Source } from './schema/index.js';
+import {
+  CXP_VERSION,
+  type CxpMessage,
+  type MessageOf,
+  type MessageType,
+  type Source,
+} from './schema/index.js';
 import { formatTimestamp, parseTimestamp } from './time.js';
 import { readHeader, validateMessage, type MessageHeader } from './validate.js';
 
 /** Decoding and building whole CXP messages. */
 
 export type DecodeResult =
-  | { ok: true; message: CxpMessage }
-  | { ok: false; error: CxpError; header: MessageHeader };
+  { ok: true; message: CxpMessage } | { ok: false; error: CxpError; header: MessageHeader };
 
 /** Fills the envelope fields a received message may lack (id, ts, source). */
 export interface EnvelopeDefaults {
@@ -30,8 +35,10 @@ const ANONYMOUS: Source = { id: 'anonymous', kind: 'unknown' };
 
 /** Bytes to a valid message, or a coded error plus what could be read of the header. Never throws. */
 export function decodeMessage(input: Uint8Array | string, options: DecodeOptions = {}): DecodeResult {
-  const parsed = parseBytes(input, options.encoding ?? 'json', options);
+  const parsed = parseUnchecked(input, options.encoding ?? 'json', options);
   if (!parsed.ok) return { ok: false, error: parsed.error, header: {} };
+  const checked = checkParsed(parsed.value, options);
+  if (!checked.ok) return { ok: false, error: checked.error, header: readHeader(parsed.value) };
   const valid = validateMessage(parsed.value);
   if (!valid.ok) return { ok: false, error: valid.error, header: readHeader(parsed.value) };
   const message = options.fill ? fillEnvelope(valid.value, options.fill) : valid.value;

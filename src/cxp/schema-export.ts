@@ -74,7 +74,9 @@ export function renderErrorsDoc(): string {
     lines.push(`## ${title}`, '', '| code | retryable | meaning |', '| --- | --- | --- |');
     for (const [code, info] of entries) {
       const note = info.deprecated === true ? ' (deprecated)' : '';
-      lines.push(`| \`${code}\`${note} | ${info.retryable ? 'yes' : 'no'} | ${info.description.replace(/\|/g, '\\|')} |`);
+      lines.push(
+        `| \`${code}\`${note} | ${info.retryable ? 'yes' : 'no'} | ${info.description.replace(/\|/g, '\\|')} |`,
+      );
     }
     lines.push('');
   }

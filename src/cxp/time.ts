@@ -1,7 +1,6 @@
 /** Time formats of the wire: RFC 3339 UTC timestamps and compact durations. */
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-](\d{2}):(\d{2}))$/;
 
 /** Formats epoch milliseconds as RFC 3339 UTC with millisecond precision: 2026-11-21T05:38:00.123Z. */
 export function formatTimestamp(ms: number): string {

@@ -2,7 +2,13 @@ import { FormatRegistry, type TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import { isPlainObject } from './data-model.js';
 import { fail, ok, type Result } from './errors.js';
-import { MESSAGE_SCHEMAS, MESSAGE_TYPES, SUPPORTED_MAJORS, type CxpMessage, type MessageType } from './schema/index.js';
+import {
+  MESSAGE_SCHEMAS,
+  MESSAGE_TYPES,
+  SUPPORTED_MAJORS,
+  type CxpMessage,
+  type MessageType,
+} from './schema/index.js';
 import { isRfc3339 } from './time.js';
 
 /** Runtime validation of decoded values against the CXP v1 message schemas. */
@@ -53,9 +59,18 @@ export interface MessageHeader {
 export function readHeader(value: unknown): MessageHeader {
   if (!isPlainObject(value)) return {};
   const header: MessageHeader = {};
-  if (typeof value.id === 'string' && value.id.length > 0 && value.id.length <= 128) header.id = value.id;
-  if (typeof value.type === 'string' && value.type.length <= 64) header.type = value.type;
+  if (isShortText(value.id, 128)) header.id = value.id;
+  if (isShortText(value.type, 64)) header.type = value.type;
   return header;
+}
+
+function isShortText(value: unknown, max: number): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length > 0 &&
+    value.length <= max &&
+    (value as unknown as { isWellFormed(): boolean }).isWellFormed()
+  );
 }
 
 /** Checks version, type and the type's schema. The value must already be JSON data. */
@@ -68,7 +83,10 @@ export function validateMessage(value: unknown): Result<CxpMessage> {
     return malformed([{ path: '/cxp_version', message: 'required string "<major>.<minor>"' }]);
   }
   const m = VERSION_SHAPE.exec(version);
-  if (!m) return malformed([{ path: '/cxp_version', message: `"${version.slice(0, 32)}" is not "<major>.<minor>"` }]);
+  if (!m)
+    return malformed([
+      { path: '/cxp_version', message: `"${version.slice(0, 32)}" is not "<major>.<minor>"` },
+    ]);
   const major = Number(m[1]);
   if (!(SUPPORTED_MAJORS as readonly number[]).includes(major)) {
     return fail('UNSUPPORTED_VERSION', `cxp_version ${version} is not supported; this gateway speaks 1.x`, {

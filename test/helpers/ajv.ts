@@ -13,7 +13,11 @@ export const SCHEMA_DIR = join(import.meta.dirname, '..', '..', 'docs', 'schemas
 
 function schemaFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? schemaFiles(join(dir, e.name)) : e.name.endsWith('.schema.json') ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? schemaFiles(join(dir, e.name))
+      : e.name.endsWith('.schema.json')
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 

@@ -26,7 +26,8 @@ const dateTime = fc
 
 export function arbitraryFor(schema: Schema, options: ArbitraryOptions = {}): fc.Arbitrary<unknown> {
   if ('const' in schema) return fc.constant(schema.const);
-  if (Array.isArray(schema.anyOf)) return fc.oneof(...(schema.anyOf as Schema[]).map((s) => arbitraryFor(s, options)));
+  if (Array.isArray(schema.anyOf))
+    return fc.oneof(...(schema.anyOf as Schema[]).map((s) => arbitraryFor(s, options)));
   switch (schema.type) {
     case 'object':
       return objectArbitrary(schema, options);
@@ -74,7 +75,9 @@ function objectArbitrary(schema: Schema, options: ArbitraryOptions): fc.Arbitrar
     const value = arbitraryFor(s, options);
     const arb = required.has(key)
       ? value.map((v) => [key, v] as const)
-      : fc.option(value, { freq: Math.max(1, Math.round(1 / rate) - 1), nil: undefined }).map((v) => [key, v] as const);
+      : fc
+          .option(value, { freq: Math.max(1, Math.round(1 / rate) - 1), nil: undefined })
+          .map((v) => [key, v] as const);
     return arb;
   });
   return fc.tuple(...entries).map((pairs) => {
@@ -91,5 +94,9 @@ function stringArbitrary(schema: Schema, options: ArbitraryOptions): fc.Arbitrar
   if (typeof schema.pattern === 'string') {
     return fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length >= min && s.length <= max);
   }
-  return fc.string({ minLength: min, maxLength: Math.min(max, min + 24), unit: options.stringUnit ?? 'grapheme' });
+  return fc.string({
+    minLength: min,
+    maxLength: Math.min(max, min + 24),
+    unit: options.stringUnit ?? 'grapheme',
+  });
 }

@@ -54,7 +54,7 @@ describe('decode never throws on garbage', () => {
         const m = structuredClone(message) as Record<string, unknown>;
         const keys = Object.keys(m);
         const key = keys[pick % keys.length] ?? 'type';
-        if (remove) delete m[key];
+        if (remove) Reflect.deleteProperty(m, key);
         else m[key] = replacement;
         const result = decodeMessage(JSON.stringify(m));
         assertValidOrCoded(result);

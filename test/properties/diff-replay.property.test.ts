@@ -40,10 +40,17 @@ type Step =
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   { weight: 5, arbitrary: put.map((input) => ({ kind: 'put' as const, input })) },
-  { weight: 1, arbitrary: fc.array(put, { minLength: 1, maxLength: 4 }).map((inputs) => ({ kind: 'batch' as const, inputs })) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(put, { minLength: 1, maxLength: 4 })
+      .map((inputs) => ({ kind: 'batch' as const, inputs })),
+  },
   {
     weight: 2,
-    arbitrary: fc.record({ ref: fc.constantFrom(...refs), source: fc.constantFrom(...sources) }).map((r) => ({ kind: 'retract' as const, ...r })),
+    arbitrary: fc
+      .record({ ref: fc.constantFrom(...refs), source: fc.constantFrom(...sources) })
+      .map((r) => ({ kind: 'retract' as const, ...r })),
   },
   { weight: 2, arbitrary: fc.integer({ min: 1, max: 3000 }).map((ms) => ({ kind: 'tick' as const, ms })) },
 );
@@ -54,7 +61,11 @@ function run(steps: Step[]) {
   const provider = new ContextProvider({
     store,
     clock,
-    messages: new MessageFactory({ clock, ids: new IdGenerator(clock), source: { id: 'gw', kind: 'gateway' } }),
+    messages: new MessageFactory({
+      clock,
+      ids: new IdGenerator(clock),
+      source: { id: 'gw', kind: 'gateway' },
+    }),
   });
   const wire: Uint8Array[] = [];
   store.onChange((change) => wire.push(encodeMessage(provider.diffMessage(change), 'msgpack')));

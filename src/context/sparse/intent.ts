@@ -27,7 +27,10 @@ const RANK: Record<Decision, number> = { accepted: 0, degraded: 1, rejected: 2 }
  */
 export function evaluateIntent(hooks: readonly DecisionHook[], context: IntentContext): IntentDecision {
   if (hooks.length === 0) {
-    return { decision: 'rejected', reasons: [{ code: 'NO_DECISION_HOOK', message: 'no decision hook is configured' }] };
+    return {
+      decision: 'rejected',
+      reasons: [{ code: 'NO_DECISION_HOOK', message: 'no decision hook is configured' }],
+    };
   }
   let decision: Decision = 'accepted';
   const reasons: Reason[] = [];

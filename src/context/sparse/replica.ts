@@ -53,7 +53,10 @@ export class ContextReplica {
 
   handleDiff(diff: MessageOf<'CONTEXT_DIFF'>): ReplicaOutput[] {
     if (this.#state === 'resyncing') return [];
-    if (this.#state === 'unsynced' || (diff.store_id !== undefined && diff.store_id !== this.#providerStoreId)) {
+    if (
+      this.#state === 'unsynced' ||
+      (diff.store_id !== undefined && diff.store_id !== this.#providerStoreId)
+    ) {
       return this.resync();
     }
     const applied = this.#o.store.applyDiff(diff);
@@ -110,7 +113,8 @@ function loadSlices(payload: Record<string, Record<string, unknown>>): Result<[s
   const out: [string, Stored[]][] = [];
   for (const [ref, raw] of Object.entries(payload)) {
     const contributions = (raw as Slice).contributions;
-    if (!Array.isArray(contributions)) return fail('MALFORMED_MESSAGE', `${ref}: a full slice carries contributions[]`);
+    if (!Array.isArray(contributions))
+      return fail('MALFORMED_MESSAGE', `${ref}: a full slice carries contributions[]`);
     try {
       out.push([ref, contributions.map((c) => fromWire(c.value, c.provenance, c.policy))]);
     } catch (err) {

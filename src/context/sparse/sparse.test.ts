@@ -84,7 +84,11 @@ describe('sparse flow: DIFF stream with gap detection and resync', () => {
     const p2 = new ContextProvider({
       store: restarted,
       clock: w.clock,
-      messages: new MessageFactory({ clock: w.clock, ids: new IdGenerator(w.clock), source: { id: 'gw', kind: 'gateway' } }),
+      messages: new MessageFactory({
+        clock: w.clock,
+        ids: new IdGenerator(w.clock),
+        source: { id: 'gw', kind: 'gateway' },
+      }),
     });
     let diff: MessageOf<'CONTEXT_DIFF'> | undefined;
     restarted.onChange((c) => (diff = p2.diffMessage(c)));
@@ -151,9 +155,16 @@ describe('sparse flow: DIFF stream with gap detection and resync', () => {
     const bad = w.provider.diffMessage({ base: 1, version: 2, ops: [{ op: 'remove', ref: 'nope' }] });
     const out = w.replica.handleDiff(bad);
     expect(out[0]).toMatchObject({ type: 'CONTEXT_ACK', status: 'rejected', error: { code: 'INVALID_REF' } });
-    expect(w.replica.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 2, status: 'ok' })).toEqual([]);
-    expect(w.provider.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 'msg', status: 'ok' })).toEqual({ ok: true, value: undefined });
-    expect(w.provider.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 1, status: 'ok' })).toEqual({ ok: true, value: undefined });
+    expect(w.replica.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 2, status: 'ok' })).toEqual(
+      [],
+    );
+    expect(
+      w.provider.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 'msg', status: 'ok' }),
+    ).toEqual({ ok: true, value: undefined });
+    expect(w.provider.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 1, status: 'ok' })).toEqual({
+      ok: true,
+      value: undefined,
+    });
   });
 });
 
@@ -161,7 +172,13 @@ describe('policy on the DIFF stream', () => {
   it('turns contributions a viewer may not see into removes', () => {
     const ops = filterOps(
       [
-        { op: 'add', ref: 'world/a', value: 1, provenance: { source: 's' }, policy: { audience: ['role:ops'] } },
+        {
+          op: 'add',
+          ref: 'world/a',
+          value: 1,
+          provenance: { source: 's' },
+          policy: { audience: ['role:ops'] },
+        },
         { op: 'add', ref: 'world/b', value: 2, provenance: { source: 's' } },
         { op: 'remove', ref: 'world/c', provenance: { source: 's' } },
       ],
@@ -216,7 +233,11 @@ describe('intents', () => {
 
   it('answers with a CONTEXT_ACK that names the intent', () => {
     const clock = new ManualClock(T0);
-    const f = new MessageFactory({ clock, ids: new IdGenerator(clock), source: { id: 'gw', kind: 'gateway' } });
+    const f = new MessageFactory({
+      clock,
+      ids: new IdGenerator(clock),
+      source: { id: 'gw', kind: 'gateway' },
+    });
     expect(answerIntent(f, [slow], { viewer: {}, message })).toMatchObject({
       type: 'CONTEXT_ACK',
       ack: 'i-1',

@@ -40,7 +40,8 @@ export const Policy = Type.Object(
     retention_ttl: Type.Optional(
       Type.String({
         pattern: DURATION_PATTERN,
-        description: 'How long receivers may keep the data: <int><unit>... with units ms, s, m, h, d (e.g. "2h").',
+        description:
+          'How long receivers may keep the data: <int><unit>... with units ms, s, m, h, d (e.g. "2h").',
       }),
     ),
     purpose: Type.Optional(
@@ -63,8 +64,14 @@ export type Policy = Static<typeof Policy>;
 export const Integrity = Type.Object(
   {
     alg: Identifier('Hash or signature algorithm, e.g. sha256 or ed25519.', 32),
-    hash: Type.String({ minLength: 1, maxLength: 512, description: 'Digest of the canonical message (base64url).' }),
-    sig: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: 'Detached signature (base64url).' })),
+    hash: Type.String({
+      minLength: 1,
+      maxLength: 512,
+      description: 'Digest of the canonical message (base64url).',
+    }),
+    sig: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 1024, description: 'Detached signature (base64url).' }),
+    ),
     key_id: Type.Optional(Identifier('Which configured key signed the message.', 256)),
   },
   { title: 'Integrity' },
@@ -89,7 +96,9 @@ export const Provenance = Type.Object(
     confidence: Type.Optional(Confidence),
     principal: Type.Optional(Identifier('Authenticated principal that submitted it, when known.')),
     via: Type.Optional(
-      Type.Array(Identifier('A hop (bridge, topic, port) the value travelled through.', 512), { maxItems: 32 }),
+      Type.Array(Identifier('A hop (bridge, topic, port) the value travelled through.', 512), {
+        maxItems: 32,
+      }),
     ),
     expires_at: Type.Optional(DateTime('When the contribution expires under its retention TTL.')),
   },
@@ -130,7 +139,11 @@ const envelopeProperties = {
 };
 
 /** Builds a message schema: the envelope plus the type's own top-level payload fields. */
-export function messageSchema<T extends MessageType, P extends TProperties>(type: T, payload: P, description: string) {
+export function messageSchema<T extends MessageType, P extends TProperties>(
+  type: T,
+  payload: P,
+  description: string,
+) {
   return Type.Object(
     { ...envelopeProperties, type: Type.Literal(type), ...payload },
     { title: type, description, additionalProperties: true },

@@ -10,7 +10,10 @@ import {
 } from './common.js';
 
 const StoreId = Type.Optional(
-  Identifier('Identifies the history versions belong to; when it changes, versions restart and peers resync.', 128),
+  Identifier(
+    'Identifies the history versions belong to; when it changes, versions restart and peers resync.',
+    128,
+  ),
 );
 
 const RefString = (description: string) => Type.String({ minLength: 1, maxLength: 512, description });
@@ -21,7 +24,9 @@ export type Depth = (typeof DEPTHS)[number];
 export const SectionSummary = Type.Object(
   {
     count: Type.Integer({ minimum: 0, description: 'Number of refs in the section.' }),
-    updated_at: Type.Optional(Type.String({ format: 'date-time', description: 'Newest stamp in the section.' })),
+    updated_at: Type.Optional(
+      Type.String({ format: 'date-time', description: 'Newest stamp in the section.' }),
+    ),
   },
   { title: 'SectionSummary' },
 );
@@ -33,7 +38,9 @@ export const ContextPreview = messageSchema(
     context_refs: Type.Array(RefString('A ref the receiver may request.'), { maxItems: 10_000 }),
     version: Type.Optional(Version('Store version the preview describes.')),
     store_id: StoreId,
-    sections: Type.Optional(Type.Record(Type.String(), SectionSummary, { description: 'Per-section counts.' })),
+    sections: Type.Optional(
+      Type.Record(Type.String(), SectionSummary, { description: 'Per-section counts.' }),
+    ),
   },
   'A minimal summary of available context plus refs; no data.',
 );
@@ -41,8 +48,12 @@ export type ContextPreview = Static<typeof ContextPreview>;
 
 export const Budget = Type.Object(
   {
-    max_bytes: Type.Optional(Type.Integer({ minimum: 1, description: 'Upper bound on the JSON size of payload.' })),
-    max_items: Type.Optional(Type.Integer({ minimum: 1, description: 'Upper bound on the number of slices.' })),
+    max_bytes: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Upper bound on the JSON size of payload.' }),
+    ),
+    max_items: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Upper bound on the number of slices.' }),
+    ),
   },
   { title: 'Budget' },
 );
@@ -62,7 +73,9 @@ export const ContextRequest = messageSchema(
       ),
     ),
     budget: Type.Optional(Budget),
-    purpose: Type.Optional(Identifier('Why the receiver wants the data; checked against each entry policy.', 128)),
+    purpose: Type.Optional(
+      Identifier('Why the receiver wants the data; checked against each entry policy.', 128),
+    ),
   },
   'Asks for specific refs at a depth, under a budget.',
 );
@@ -86,10 +99,15 @@ export const Slice = Type.Object(
     confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     provenance: Type.Optional(Type.Array(Provenance, { maxItems: 1024 })),
     policy: Type.Optional(Policy),
-    conflict: Type.Optional(Type.Boolean({ description: 'True when visible contributions disagree on the value.' })),
+    conflict: Type.Optional(
+      Type.Boolean({ description: 'True when visible contributions disagree on the value.' }),
+    ),
     contributions: Type.Optional(
       Type.Array(
-        Type.Object({ value: Type.Unknown(), provenance: Provenance, policy: Type.Optional(Policy) }, { title: 'Contribution' }),
+        Type.Object(
+          { value: Type.Unknown(), provenance: Provenance, policy: Type.Optional(Policy) },
+          { title: 'Contribution' },
+        ),
         { maxItems: 1024, description: 'Every visible contribution (depth full).' },
       ),
     ),
@@ -108,7 +126,9 @@ export const ContextExpand = messageSchema(
       description: 'Slices by ref, only those requested and allowed.',
     }),
     denied: Type.Optional(Type.Array(DeniedRef, { maxItems: 10_000 })),
-    missing: Type.Optional(Type.Array(RefString('A requested ref that does not exist.'), { maxItems: 10_000 })),
+    missing: Type.Optional(
+      Type.Array(RefString('A requested ref that does not exist.'), { maxItems: 10_000 }),
+    ),
     truncated: Type.Optional(Type.Boolean({ description: 'True when the budget cut the answer short.' })),
     omitted: Type.Optional(
       Type.Array(RefString('A ref left out by the budget; request it again.'), { maxItems: 10_000 }),
@@ -167,7 +187,10 @@ export type Reason = Static<typeof Reason>;
 export const ContextAck = messageSchema(
   'CONTEXT_ACK',
   {
-    ack: Type.Union([Identifier('The acknowledged message id.', 128), Version('The acknowledged store version.')]),
+    ack: Type.Union([
+      Identifier('The acknowledged message id.', 128),
+      Version('The acknowledged store version.'),
+    ]),
     status: Type.Union([Type.Literal('ok'), Type.Literal('rejected')]),
     error: Type.Optional(CxpErrorSchema),
     decision: Type.Optional(

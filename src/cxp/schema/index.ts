@@ -1,7 +1,13 @@
 import type { Static, TObject } from '@sinclair/typebox';
 import { ActionRequest, ActionResultMessage, IntentPropose } from './action-messages.js';
 import type { MessageType } from './common.js';
-import { ContextAck, ContextDiff, ContextExpand, ContextPreview, ContextRequest } from './context-messages.js';
+import {
+  ContextAck,
+  ContextDiff,
+  ContextExpand,
+  ContextPreview,
+  ContextRequest,
+} from './context-messages.js';
 import { SafetyEvent } from './safety-event.js';
 
 export * from './action-messages.js';

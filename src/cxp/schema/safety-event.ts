@@ -34,6 +34,8 @@ export const CLOCKS = ['ros', 'sim', 'system', 'steady'] as const;
 export const SYNC_METHODS = ['ptp', 'chrony', 'ntp', 'sim', 'none'] as const;
 export const SYNC_STATES = ['LOCKED', 'SLEWING', 'STEPPING', 'UNSYNCHRONISED', 'UNKNOWN'] as const;
 
+// The type parameter keeps the literal union in the static type of the schema.
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
 const literals = <T extends readonly string[]>(values: T, description?: string) =>
   Type.Union(
     values.map((v) => Type.Literal(v)),
@@ -64,10 +66,17 @@ export const Timebase = Type.Object(
         method: literals(SYNC_METHODS),
         state: literals(SYNC_STATES),
       },
-      { title: 'ClockSync', description: 'Clock discipline at emission; more fields (stratum, ...) may follow.' },
+      {
+        title: 'ClockSync',
+        description: 'Clock discipline at emission; more fields (stratum, ...) may follow.',
+      },
     ),
-    valid: Type.Optional(Type.Boolean({ description: 'False when the stamp is zero or sim time has not started.' })),
-    epoch: Type.Optional(Type.Integer({ minimum: 0, description: 'Increments on every detected clock jump.' })),
+    valid: Type.Optional(
+      Type.Boolean({ description: 'False when the stamp is zero or sim time has not started.' }),
+    ),
+    epoch: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'Increments on every detected clock jump.' }),
+    ),
     source_stamp: Type.Optional(RosTime),
     detection_latency_ms: Type.Optional(Type.Number({ minimum: 0 })),
   },
@@ -120,7 +129,10 @@ export const Subject = Type.Object(
     path: Type.Optional(Identifier('Topic, port path or printer URI.', 1024)),
     data_quality: Type.Optional(literals(['GOOD', 'BAD', 'STALE', 'UNKNOWN'] as const)),
   },
-  { title: 'Subject', description: 'Where the condition was observed. The envelope source is the supervisor.' },
+  {
+    title: 'Subject',
+    description: 'Where the condition was observed. The envelope source is the supervisor.',
+  },
 );
 
 export const Violation = Type.Object(
@@ -133,7 +145,9 @@ export const Violation = Type.Object(
       Type.Object(
         {
           quantity: Identifier('What was limited, e.g. linear_speed.', 64),
-          limit: Type.Union([Type.Number(), Type.Null()], { description: 'null means unlimited; 0 means stop.' }),
+          limit: Type.Union([Type.Number(), Type.Null()], {
+            description: 'null means unlimited; 0 means stop.',
+          }),
           observed: Type.Union([Type.Number(), Type.Null()]),
           unit: Identifier('SI unit.', 16),
         },
@@ -146,15 +160,26 @@ export const Violation = Type.Object(
 );
 
 const Audit = Type.Object(
-  { by: Identifier('Principal.'), at: DateTime('When.'), comment: Type.Optional(Type.String({ maxLength: 1024 })) },
+  {
+    by: Identifier('Principal.'),
+    at: DateTime('When.'),
+    comment: Type.Optional(Type.String({ maxLength: 1024 })),
+  },
   { title: 'Audit' },
 );
 
 export const SafetyEvent = messageSchema(
   'SAFETY_EVENT',
   {
-    condition_key: Identifier('Stable key: one active condition per key, e.g. serial:/dev/ttyUSB0#fault.serial_disconnect.', 512),
-    seq: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Strictly increasing per boot_id.' }),
+    condition_key: Identifier(
+      'Stable key: one active condition per key, e.g. serial:/dev/ttyUSB0#fault.serial_disconnect.',
+      512,
+    ),
+    seq: Type.Integer({
+      minimum: 0,
+      maximum: Number.MAX_SAFE_INTEGER,
+      description: 'Strictly increasing per boot_id.',
+    }),
     boot_id: Identifier('Changes at every supervisor start.', 128),
     kind: Type.String({ pattern: '^(fault|policy)\\.[a-z0-9_]+$', maxLength: 128 }),
     severity: literals(SEVERITIES),
@@ -172,7 +197,9 @@ export const SafetyEvent = messageSchema(
     active: Type.Optional(Type.Boolean({ description: 'Is the condition present now (debounced)?' })),
     acked: Type.Optional(Type.Boolean()),
     cause: Type.Optional(Identifier('Detail such as timeout or graceful_disconnect.', 64)),
-    diag_level: Type.Optional(Type.Integer({ minimum: 0, maximum: 3, description: 'DiagnosticStatus level.' })),
+    diag_level: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 3, description: 'DiagnosticStatus level.' }),
+    ),
     occurrences: Type.Optional(Type.Integer({ minimum: 0 })),
     suppressed_count: Type.Optional(Type.Integer({ minimum: 0 })),
     first_raised_at: Type.Optional(DateTime('First RAISED of this instance.')),
@@ -183,12 +210,17 @@ export const SafetyEvent = messageSchema(
       literals(['condition_resolved', 'reset', 'superseded', 'source_reinitialised'] as const),
     ),
     requested_stop_category: Type.Optional(
-      Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Null()], { description: 'Advisory only.' }),
+      Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Null()], {
+        description: 'Advisory only.',
+      }),
     ),
     values: Type.Optional(
-      Type.Array(Type.Object({ key: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 4096 }) }), {
-        maxItems: 64,
-      }),
+      Type.Array(
+        Type.Object({ key: Type.String({ maxLength: 256 }), value: Type.String({ maxLength: 4096 }) }),
+        {
+          maxItems: 64,
+        },
+      ),
     ),
     details: Type.Optional(JsonObject('Free detail.')),
   },

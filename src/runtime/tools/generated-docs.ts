@@ -1,9 +1,11 @@
-import { exportMessageSchemas, renderErrorsDoc } from '../../cxp/schema-export.js';
+import { CAPABILITY_SCHEMAS } from '../../capability/schema.js';
+import { exportMessageSchemas, exportSchemaSet, renderErrorsDoc } from '../../cxp/schema-export.js';
 
 /** Every generated file: repository-relative path to exact content. */
 export function generatedDocs(): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [name, schema] of exportMessageSchemas()) {
+  const schemas = [...exportMessageSchemas(), ...exportSchemaSet('capability', CAPABILITY_SCHEMAS)];
+  for (const [name, schema] of schemas) {
     out.set(`docs/schemas/${name}`, `${JSON.stringify(schema, null, 2)}\n`);
   }
   out.set('docs/errors.md', renderErrorsDoc());
