@@ -145,7 +145,35 @@ const t0 = process.hrtime.bigint();
 for (const d of diffs) replica.applyDiff(d);
 const applyRate = diffs.length / (Number(process.hrtime.bigint() - t0) / 1e9);
 
-const heapMiB = (process.memoryUsage().heapUsed / 2 ** 20).toFixed(0);
+// Memory per contribution, after GC (run with --expose-gc), beside a Map of the same values.
+const gc = (globalThis as { gc?: () => void }).gc;
+function heapAfter(build: () => unknown): { bytes: number; keep: unknown } {
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const keep = build();
+  gc?.();
+  return { bytes: process.memoryUsage().heapUsed - before, keep };
+}
+const CONTRIBUTIONS = 40_000;
+const memStore = heapAfter(() => {
+  const s = new ContextStore({ clock, historyOps: 1 });
+  for (let i = 0; i < CONTRIBUTIONS; i++) {
+    s.put({ ref: `world/cell-${i % 100}/sensor-${i >> 2}`, source: sources[i & 3] ?? '', value: i * 0.5 });
+  }
+  return s;
+});
+const memMap = heapAfter(() => {
+  const m = new Map<string, Map<string, unknown>>();
+  for (let i = 0; i < CONTRIBUTIONS; i++) {
+    const ref = `world/cell-${i % 100}/sensor-${i >> 2}`;
+    let bySource = m.get(ref);
+    if (!bySource) m.set(ref, (bySource = new Map<string, unknown>()));
+    bySource.set(sources[i & 3] ?? '', { value: i * 0.5, stamp: clock.now() });
+  }
+  return m;
+});
+const perStore = memStore.bytes / CONTRIBUTIONS;
+const perMap = memMap.bytes / CONTRIBUTIONS;
 console.log(
   `# bench/codec: ${new Date().toISOString()}, Node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}\n`,
 );
@@ -186,5 +214,11 @@ console.log(
   ),
 );
 console.log(
-  `\nheap used at the end: ${heapMiB} MiB (store of ${store.size} refs x ${sources.length} sources, 10k ops of history)`,
+  `\n## Memory per stored contribution (${fmt(CONTRIBUTIONS)} numeric signals, history 1 op)${gc ? '' : ' (no --expose-gc: rough)'}\n`,
+);
+console.log(
+  table(
+    ['store bytes/contribution', 'baseline Map bytes/contribution', 'store ÷ baseline'],
+    [[perStore.toFixed(0), perMap.toFixed(0), (perStore / perMap).toFixed(2)]],
+  ),
 );

@@ -1,4 +1,4 @@
-import { checkDataModel } from '../cxp/data-model.js';
+import { checkDataModel, truncateText } from '../cxp/data-model.js';
 import { CxpError } from '../cxp/errors.js';
 import type { Policy, Provenance } from '../cxp/schema/common.js';
 import { formatTimestamp, parseDuration, parseTimestamp } from '../cxp/time.js';
@@ -48,8 +48,8 @@ export function normalizeInput(
 ): Stored {
   const problem = refProblem(input.ref);
   if (problem !== undefined)
-    throw new CxpError('INVALID_REF', `${input.ref.slice(0, 64)}: ${problem}`, {
-      details: { ref: input.ref.slice(0, 512) },
+    throw new CxpError('INVALID_REF', `${truncateText(input.ref, 64)}: ${problem}`, {
+      details: { ref: truncateText(input.ref, 512) },
     });
   if (typeof input.source !== 'string' || input.source.length === 0 || input.source.length > 256) {
     throw invalid('source must be a non-empty string of at most 256 characters');
@@ -77,7 +77,7 @@ function stampToMs(stamp: number | string | undefined, now: number): number {
   if (stamp === undefined) return now;
   const ms = typeof stamp === 'number' ? stamp : parseTimestamp(stamp);
   if (ms === undefined || !Number.isFinite(ms) || ms < 0 || ms > 8.64e15) {
-    throw invalid(`stamp ${String(stamp).slice(0, 40)} is not epoch ms or RFC 3339`);
+    throw invalid(`stamp ${truncateText(String(stamp), 40)} is not epoch ms or RFC 3339`);
   }
   return ms;
 }
@@ -92,7 +92,7 @@ function withExpiry(
   if (ttl === undefined) return { contribution, stampMs, expiresAtMs: undefined };
   const ms = parseDuration(ttl);
   if (ms === undefined)
-    throw invalid(`retention_ttl "${ttl.slice(0, 32)}" is not a duration like 2h or 1h30m`);
+    throw invalid(`retention_ttl "${truncateText(ttl, 32)}" is not a duration like 2h or 1h30m`);
   const expiresAtMs = now + ms;
   contribution.provenance.expires_at = formatTimestamp(expiresAtMs);
   return { contribution, stampMs, expiresAtMs };
@@ -117,7 +117,9 @@ export function fromWire(value: unknown, provenance: Provenance, policy: Policy 
   return { contribution, stampMs, expiresAtMs: expires };
 }
 
+/** A private copy; -0 becomes 0 as it would on the wire (nested ones are normalised by checkDataModel). */
 function cloneValue(value: unknown): unknown {
+  if (Object.is(value, -0)) return 0;
   return typeof value === 'object' && value !== null ? structuredClone(value) : value;
 }
 

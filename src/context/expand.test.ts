@@ -160,3 +160,22 @@ describe('buildPreview', () => {
     expect(buildPreview(store, {}, T0 + 1000).context_refs).toEqual([]);
   });
 });
+
+describe('expandContext paging and bounds', () => {
+  it('answers only refs after the cursor', () => {
+    const { store } = fixture();
+    const body = expandContext(store, { request: ['**'], after: 'task/job-42', depth: 'summary' }, {});
+    expect(Object.keys(body.payload)).toEqual(['world/robot/amr-1/pose']);
+  });
+
+  it('bounds the denied, missing and omitted lists and says the answer is truncated', () => {
+    const clock = new ManualClock(T0);
+    const store = new ContextStore({ clock });
+    const request = Array.from({ length: 500 }, (_, i) => `world/none-${i}`);
+    const body = expandContext(store, { request }, {}, { maxListBytes: 1000 });
+    expect(body.truncated).toBe(true);
+    expect(body.missing?.length).toBeGreaterThan(10);
+    expect(body.missing?.length).toBeLessThan(100);
+    expect(JSON.stringify(body.missing).length).toBeLessThanOrEqual(1000);
+  });
+});

@@ -10,6 +10,7 @@ export interface ExpandRequest {
   depth?: Depth;
   budget?: { max_bytes?: number; max_items?: number };
   purpose?: string;
+  after?: string;
 }
 
 export interface ExpandLimits {
@@ -17,6 +18,8 @@ export interface ExpandLimits {
   maxBytes?: number;
   /** Server-side cap on slices. Default 1000. */
   maxItems?: number;
+  /** Bound on the denied, missing and omitted lists together (approximate bytes). Default 64 KiB. */
+  maxListBytes?: number;
 }
 
 export type ExpandBody = Pick<
@@ -29,7 +32,8 @@ const SUMMARY_CHARS = 120;
 /**
  * Answers a CONTEXT_REQUEST from the store: only the requested slices, each checked against its
  * policy for this viewer, at the requested depth, within the tighter of the request budget and the
- * server limits. Items are answered in request order; selector matches in ref order.
+ * server limits. Items are answered in request order; selector matches in ref order. With `after`,
+ * only refs that sort after it are answered (paging through a large selector).
  */
 export function expandContext(
   store: ContextStore,
@@ -38,50 +42,81 @@ export function expandContext(
   limits: ExpandLimits = {},
 ): ExpandBody {
   const depth = req.depth ?? 'detailed';
-  const maxBytes = Math.min(req.budget?.max_bytes ?? Infinity, limits.maxBytes ?? 512 * 1024);
-  const maxItems = Math.min(req.budget?.max_items ?? Infinity, limits.maxItems ?? 1000);
-  const body: ExpandBody = {
-    payload: {},
-    denied: [],
-    missing: [],
-    truncated: false,
-    omitted: [],
-    version: store.version,
-  };
+  const answer = new Answer(
+    Math.min(req.budget?.max_bytes ?? Infinity, limits.maxBytes ?? 512 * 1024),
+    Math.min(req.budget?.max_items ?? Infinity, limits.maxItems ?? 1000),
+    limits.maxListBytes ?? 64 * 1024,
+    store.version,
+  );
   const v: Viewer = { ...viewer, ...(req.purpose === undefined ? {} : { purpose: req.purpose }) };
-  let bytes = 2;
-  let items = 0;
-  for (const ref of resolveItems(store, req.request, body)) {
+  for (const ref of resolveItems(store, req.request, answer)) {
+    if (req.after !== undefined && ref <= req.after) continue;
     const found = store.lookup(ref, v);
-    if (found.status === 'missing') body.missing?.push(ref);
-    else if (found.status === 'expired')
-      body.denied?.push({ ref, code: 'EXPIRED', reason: 'past its retention TTL' });
-    else if (found.status === 'denied')
-      body.denied?.push({ ref, code: 'POLICY_DENIED', reason: found.reason });
-    else {
-      const slice = renderSlice(found.entry, depth);
-      const size = utf8Length(JSON.stringify(slice)) + utf8Length(JSON.stringify(ref)) + 2;
-      if (size + 2 > maxBytes) {
-        body.denied?.push({
-          ref,
-          code: 'BUDGET_EXCEEDED',
-          reason: `slice of ${size} bytes exceeds max_bytes ${maxBytes}`,
-        });
-      } else if (body.truncated === true || items + 1 > maxItems || bytes + size > maxBytes) {
-        body.truncated = true;
-        body.omitted?.push(ref);
-      } else {
-        body.payload[ref] = slice;
-        bytes += size;
-        items += 1;
-      }
+    if (found.status === 'missing') answer.list('missing', ref);
+    else if (found.status === 'expired') answer.deny(ref, 'EXPIRED', 'past its retention TTL');
+    else if (found.status === 'denied') answer.deny(ref, 'POLICY_DENIED', found.reason);
+    else answer.offer(ref, renderSlice(found.entry, depth));
+  }
+  return answer.body;
+}
+
+/** An EXPAND being built: the payload within its budget, the ref lists within theirs. */
+class Answer {
+  readonly body: ExpandBody;
+  readonly #maxBytes: number;
+  readonly #maxItems: number;
+  #bytes = 2;
+  #items = 0;
+  #listBytesLeft: number;
+
+  constructor(maxBytes: number, maxItems: number, maxListBytes: number, version: number) {
+    this.#maxBytes = maxBytes;
+    this.#maxItems = maxItems;
+    this.#listBytesLeft = maxListBytes;
+    this.body = { payload: {}, denied: [], missing: [], truncated: false, omitted: [], version };
+  }
+
+  offer(ref: string, slice: Slice): void {
+    const size = utf8Length(JSON.stringify(slice)) + utf8Length(JSON.stringify(ref)) + 2;
+    if (size + 2 > this.#maxBytes) {
+      this.deny(ref, 'BUDGET_EXCEEDED', `slice of ${size} bytes exceeds max_bytes ${this.#maxBytes}`);
+    } else if (
+      this.body.truncated === true ||
+      this.#items + 1 > this.#maxItems ||
+      this.#bytes + size > this.#maxBytes
+    ) {
+      this.body.truncated = true;
+      this.list('omitted', ref);
+    } else {
+      this.body.payload[ref] = slice;
+      this.#bytes += size;
+      this.#items += 1;
     }
   }
-  return body;
+
+  deny(ref: string, code: string, reason: string): void {
+    if (this.#spend(ref.length + reason.length + code.length + 32))
+      this.body.denied?.push({ ref, code, reason });
+  }
+
+  list(name: 'missing' | 'omitted', ref: string): void {
+    if (this.#spend(ref.length + 4)) this.body[name]?.push(ref);
+  }
+
+  /** Lists share one byte bound; past it entries are dropped and the answer is marked truncated. */
+  #spend(bytes: number): boolean {
+    if (bytes > this.#listBytesLeft) {
+      this.body.truncated = true;
+      this.#listBytesLeft = 0;
+      return false;
+    }
+    this.#listBytesLeft -= bytes;
+    return true;
+  }
 }
 
 /** Expands selectors and validates refs, in request order, without duplicates. */
-function resolveItems(store: ContextStore, items: readonly string[], body: ExpandBody): string[] {
+function resolveItems(store: ContextStore, items: readonly string[], answer: Answer): string[] {
   const seen = new Set<string>();
   const out: string[] = [];
   const add = (ref: string) => {
@@ -93,7 +128,7 @@ function resolveItems(store: ContextStore, items: readonly string[], body: Expan
   for (const item of items) {
     if (isSelector(item)) {
       const problem = RefSelector.problem(item);
-      if (problem !== undefined) body.denied?.push({ ref: item, code: 'INVALID_REF', reason: problem });
+      if (problem !== undefined) answer.deny(item, 'INVALID_REF', problem);
       else {
         const selector = new RefSelector(item);
         [...store.refs()]
@@ -104,7 +139,7 @@ function resolveItems(store: ContextStore, items: readonly string[], body: Expan
     } else {
       const problem = refProblem(item);
       if (problem === undefined) add(item);
-      else body.denied?.push({ ref: item, code: 'INVALID_REF', reason: problem });
+      else answer.deny(item, 'INVALID_REF', problem);
     }
   }
   return out;

@@ -49,7 +49,7 @@ export function checkPolicy(policy: Policy | undefined, viewer: Viewer): PolicyD
   return ALLOW;
 }
 
-/** Audience check alone: used where no purpose is known (previews, diff streams without purpose). */
+/** Audience check alone: used for previews, where no purpose is known yet. */
 export function audienceAllows(
   audience: readonly string[] | undefined,
   principal: Principal | undefined,

@@ -212,3 +212,34 @@ describe('ContextStore diffs', () => {
     expect(b.snapshot()).toEqual(a.snapshot());
   });
 });
+
+describe('ContextStore fixes found in review', () => {
+  it('moves the version on a replicated diff without ops', () => {
+    const { store } = setup();
+    expect(store.applyDiff({ base_version: 0, version: 1, ops: [] })).toEqual({ ok: true, value: 'applied' });
+    expect(store.version).toBe(1);
+    expect(store.applyDiff({ base_version: 1, version: 1, ops: [] })).toEqual({
+      ok: true,
+      value: 'duplicate',
+    });
+  });
+
+  it('gives every store its own id unless one is configured', () => {
+    expect(setup().store.storeId).not.toBe(setup().store.storeId);
+    expect(setup().store.storeId).toMatch(/^[0-9a-f]{16}$/);
+    expect(setup({ storeId: 'boot-1' }).store.storeId).toBe('boot-1');
+  });
+
+  it('reads values for trusted readers whatever their policy, but not expired ones', () => {
+    const { store, clock } = setup();
+    store.put({
+      ref: 'world/x',
+      source: 's',
+      value: 5,
+      policy: { audience: ['role:x'], purpose: ['p'], retention_ttl: '1s' },
+    });
+    expect(store.value('world/x')).toBe(5);
+    clock.advance(1000);
+    expect(store.value('world/x')).toBeUndefined();
+  });
+});

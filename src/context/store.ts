@@ -1,4 +1,5 @@
 import type { Clock } from '../cxp/clock.js';
+import { cryptoRandom, type RandomBytes } from '../cxp/ids.js';
 import { jsonEqual } from '../cxp/data-model.js';
 import { CxpError, fail, ok, toCxpError, type Result } from '../cxp/errors.js';
 import type { Section } from '../cxp/schema/common.js';
@@ -19,6 +20,8 @@ export interface ContextStoreOptions {
   clock: Clock;
   /** Identifies this store's history; a peer that sees it change must resync. */
   storeId?: string;
+  /** Randomness for the default store id (a new one per store, so a restarted provider is noticed). */
+  random?: RandomBytes;
   /** Upper bound on refs; new refs beyond it are refused with STORE_FULL. Default 100 000. */
   maxRefs?: number;
   /** Upper bound on sources per ref. Default 64. */
@@ -78,7 +81,7 @@ export class ContextStore {
 
   constructor(options: ContextStoreOptions) {
     this.#clock = options.clock;
-    this.storeId = options.storeId ?? 'store';
+    this.storeId = options.storeId ?? randomStoreId(options.random ?? cryptoRandom);
     this.#maxRefs = options.maxRefs ?? 100_000;
     this.#maxPerRef = options.maxContributionsPerRef ?? 64;
     this.#retention = options.defaultRetention ?? {};
@@ -206,8 +209,9 @@ export class ContextStore {
 
   /** The resolved value of a ref ignoring policy (for trusted in-process readers such as the supervisor). */
   value(ref: string): unknown {
-    const found = this.lookup(ref, { principal: { id: '*internal*' } });
-    return found.status === 'found' ? found.entry.winner.value : undefined;
+    const now = this.#clock.now();
+    const live = this.contributionsOf(ref).filter((s) => s.expiresAtMs === undefined || s.expiresAtMs > now);
+    return pickWinner(live)?.contribution.value;
   }
 
   /** Every ref currently held, in insertion order. */
@@ -255,7 +259,7 @@ export class ContextStore {
     version: number;
     ops: readonly DiffOp[];
   }): Result<'applied' | 'duplicate'> {
-    if (diff.version <= diff.base_version && diff.ops.length > 0) {
+    if (diff.version < diff.base_version || (diff.version === diff.base_version && diff.ops.length > 0)) {
       return fail(
         'MALFORMED_MESSAGE',
         `version ${diff.version} is not after base_version ${diff.base_version}`,
@@ -320,8 +324,10 @@ export class ContextStore {
     if (stored.expiresAtMs !== undefined) this.#nextExpiry = Math.min(this.#nextExpiry, stored.expiresAtMs);
   }
 
-  #commit(base: number, ops: DiffOp[], version = this.#version + 1): void {
-    if (ops.length === 0 && version === this.#version + 1) return;
+  /** Records a change; local changes without ops are no change, a replicated diff always moves the version. */
+  #commit(base: number, ops: DiffOp[], replicatedVersion?: number): void {
+    if (ops.length === 0 && replicatedVersion === undefined) return;
+    const version = replicatedVersion ?? this.#version + 1;
     this.#version = version;
     const entry: ChangeEntry = { base, version, ops };
     this.#log.append(entry);
@@ -339,4 +345,8 @@ function toOp(op: 'add' | 'replace', ref: string, c: Contribution): DiffOp {
   const out: DiffOp = { op, ref, value: c.value, provenance: c.provenance };
   if (c.policy !== undefined) out.policy = c.policy;
   return out;
+}
+
+function randomStoreId(random: RandomBytes): string {
+  return [...random(8)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }

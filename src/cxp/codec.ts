@@ -1,5 +1,6 @@
 import { Packr } from 'msgpackr';
-import { checkDataModel, DEFAULT_MAX_DEPTH } from './data-model.js';
+import { checkDataModel, DEFAULT_MAX_DEPTH, truncateText } from './data-model.js';
+import { scanMsgpack } from './msgpack-scan.js';
 import { CxpError, fail, ok, type Result } from './errors.js';
 
 /** Byte-level codecs for CXP messages. Pure: bytes in, values out, no I/O. */
@@ -19,7 +20,13 @@ export interface ParseOptions {
   maxDepth?: number;
 }
 
-const packr = new Packr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number', moreTypes: false });
+const packr = new Packr({
+  useRecords: false,
+  mapsAsObjects: true,
+  variableMapSize: true,
+  int64AsType: 'number',
+  moreTypes: false,
+});
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 const utf8Encoder = new TextEncoder();
 
@@ -64,11 +71,13 @@ export function parseUnchecked(
     });
   }
   try {
-    return ok(encoding === 'json' ? parseJson(input) : parseMsgpack(input));
+    return ok(
+      encoding === 'json' ? parseJson(input) : parseMsgpack(input, options.maxDepth ?? DEFAULT_MAX_DEPTH),
+    );
   } catch (err) {
     const reason = err instanceof Error ? err.message : String(err);
     return fail('MALFORMED_MESSAGE', `not valid ${encoding === 'json' ? 'JSON' : 'MessagePack'}: ${reason}`, {
-      details: { errors: [{ path: '', message: reason.slice(0, 256) }] },
+      details: { errors: [{ path: '', message: truncateText(reason, 256) }] },
     });
   }
 }
@@ -89,9 +98,11 @@ function parseJson(input: Uint8Array | string): unknown {
   return JSON.parse(text);
 }
 
-function parseMsgpack(input: Uint8Array | string): unknown {
+function parseMsgpack(input: Uint8Array | string, maxDepth: number): unknown {
   if (typeof input === 'string') throw new Error('MessagePack input must be bytes');
   if (input.byteLength === 0) throw new Error('empty input');
+  const issue = scanMsgpack(input, maxDepth);
+  if (issue) throw new Error(`${issue.message} (at byte ${issue.offset})`);
   return packr.unpack(input);
 }
 

@@ -118,3 +118,10 @@ export function utf8Length(s: string): number {
   }
   return n;
 }
+
+/** At most `max` UTF-16 units of `s`, never cutting a surrogate pair in half (so the result encodes). */
+export function truncateText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const code = s.charCodeAt(max - 1);
+  return s.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}

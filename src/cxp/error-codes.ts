@@ -131,6 +131,12 @@ const codes = {
     description:
       'A decision hook or policy evaluation failed; the intent or action is rejected (fail closed). `details` carries the cause.',
   },
+  NO_DECISION_HOOK: {
+    category: 'action',
+    retryable: false,
+    description:
+      'Reason code of a rejected INTENT_PROPOSE when no decision hook is configured: nothing can vouch for the intent, so it is rejected (fail closed).',
+  },
   // capability exchange
   UNSUPPORTED_PROTOCOL_VERSION: {
     category: 'capability',

@@ -1,4 +1,8 @@
+import { truncateText } from './data-model.js';
 import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+
+/** Error messages are for people; they are cut to this many characters so replies stay bounded. */
+export const MAX_MESSAGE_LENGTH = 1024;
 
 /** The wire shape of an error (the capability package's CxpError). */
 export interface CxpErrorWire {
@@ -23,7 +27,10 @@ export class CxpError extends Error {
   readonly details: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: CxpErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(
+      truncateText(message, MAX_MESSAGE_LENGTH),
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
     this.code = code;
     this.retryable = options.retryable ?? ERROR_CODES[code].retryable;
     this.details = options.details ?? {};

@@ -13,6 +13,11 @@ describe('RFC 3339', () => {
     ['2026-11-21 05:38:00Z', false],
     ['2026-11-21T05:38:00+25:00', false],
     ['yesterday', false],
+    ['2026-11-21T05:38:03.0201234567Z', true],
+    ['2016-12-31T23:59:60Z', true],
+    ['2017-01-01T00:59:60+01:00', true],
+    ['2016-12-31T18:59:60-05:00', true],
+    ['2026-11-21T08:25:60.100Z', false],
   ])('%s -> %s', (value, expected) => {
     expect(isRfc3339(value)).toBe(expected);
   });
@@ -22,6 +27,8 @@ describe('RFC 3339', () => {
     expect(parseTimestamp('1970-01-01T00:00:01.500Z')).toBe(1500);
     expect(parseTimestamp('2026-01-01t00:00:00z')).toBe(Date.UTC(2026, 0, 1));
     expect(parseTimestamp('nope')).toBeUndefined();
+    expect(parseTimestamp('2016-12-31T23:59:60.5Z')).toBe(Date.UTC(2017, 0, 1, 0, 0, 0, 500));
+    expect(parseTimestamp('2026-01-01T00:00:03.0201234567Z')).toBe(Date.UTC(2026, 0, 1, 0, 0, 3, 20));
   });
 });
 

@@ -1,6 +1,6 @@
 import { FormatRegistry, type TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { isPlainObject } from './data-model.js';
+import { isPlainObject, truncateText } from './data-model.js';
 import { fail, ok, type Result } from './errors.js';
 import {
   MESSAGE_SCHEMAS,
@@ -37,7 +37,7 @@ export class SchemaChecker<T extends TObject> {
   issues(value: unknown, limit = MAX_REPORTED_ERRORS): ValidationIssue[] {
     const out: ValidationIssue[] = [];
     for (const e of this.#check.Errors(value)) {
-      out.push({ path: e.path || '/', message: e.message });
+      out.push({ path: truncateText(e.path || '/', 256), message: truncateText(e.message, 256) });
       if (out.length >= limit) break;
     }
     return out;
@@ -85,7 +85,7 @@ export function validateMessage(value: unknown): Result<CxpMessage> {
   const m = VERSION_SHAPE.exec(version);
   if (!m)
     return malformed([
-      { path: '/cxp_version', message: `"${version.slice(0, 32)}" is not "<major>.<minor>"` },
+      { path: '/cxp_version', message: `"${truncateText(version, 32)}" is not "<major>.<minor>"` },
     ]);
   const major = Number(m[1]);
   if (!(SUPPORTED_MAJORS as readonly number[]).includes(major)) {
@@ -96,8 +96,8 @@ export function validateMessage(value: unknown): Result<CxpMessage> {
   const type = value.type;
   if (typeof type !== 'string') return malformed([{ path: '/type', message: 'required string' }]);
   if (!isMessageType(type)) {
-    return fail('UNKNOWN_MESSAGE_TYPE', `unknown message type "${type.slice(0, 64)}"`, {
-      details: { received: type.slice(0, 64), known: [...MESSAGE_TYPES] },
+    return fail('UNKNOWN_MESSAGE_TYPE', `unknown message type "${truncateText(type, 64)}"`, {
+      details: { received: truncateText(type, 64), known: [...MESSAGE_TYPES] },
     });
   }
   const checker: SchemaChecker<TObject> = checkers[type];

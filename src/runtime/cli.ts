@@ -4,11 +4,27 @@
  * check-config, demo) lands with the runtime release and says so rather than pretending.
  */
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { decodeMessage } from '../cxp/message.js';
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
+/** The package's version, found by walking up from this file (it runs from src/ and from dist/src/). */
+function packageVersion(): string {
+  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
+    try {
+      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === 'cxp-edge' && pkg.version !== undefined) return pkg.version;
+    } catch {
+      // no package.json here: keep walking up
+    }
+  }
+  return 'unknown';
+}
+
+const pkg = { version: packageVersion() };
 
 const HELP = `cxp-edge ${pkg.version}: edge gateway for robots and factory printing stations (CXP)
 

@@ -21,7 +21,8 @@ export interface ContextReplicaOptions {
 /**
  * The receiving side of a DIFF stream. A DIFF that starts at or before our version is applied; one
  * we already hold is ignored; one based beyond our version (a gap), or from a different store_id
- * (the provider restarted), starts a resync by full EXPAND (paged when the provider truncates).
+ * (the provider restarted), starts a resync by full EXPAND of `**`, paged with the `after` cursor
+ * when the provider truncates.
  * Applied DIFFs are acknowledged by message id. After a resync the replica ACKs the version it
  * holds (a numeric ack), and the provider answers with the DIFF that catches it up.
  */
@@ -31,6 +32,7 @@ export class ContextReplica {
   #providerStoreId: string | undefined;
   #pending: string | undefined;
   #firstPage = true;
+  #after: string | undefined;
 
   constructor(options: ContextReplicaOptions) {
     this.#o = options;
@@ -48,17 +50,13 @@ export class ContextReplica {
   resync(): ReplicaOutput[] {
     this.#state = 'resyncing';
     this.#firstPage = true;
+    this.#after = undefined;
     return [this.#request(['**'])];
   }
 
   handleDiff(diff: MessageOf<'CONTEXT_DIFF'>): ReplicaOutput[] {
     if (this.#state === 'resyncing') return [];
-    if (
-      this.#state === 'unsynced' ||
-      (diff.store_id !== undefined && diff.store_id !== this.#providerStoreId)
-    ) {
-      return this.resync();
-    }
+    if (this.#state === 'unsynced' || this.#restarted(diff.store_id)) return this.resync();
     const applied = this.#o.store.applyDiff(diff);
     if (applied.ok) return [this.#ack(diff.id ?? '*', diff.id)];
     if (applied.error.code === 'RESYNC_REQUIRED') return this.resync();
@@ -76,8 +74,15 @@ export class ContextReplica {
       this.#firstPage = false;
     }
     for (const [ref, stored] of loaded.value) this.#o.store.load(ref, stored);
-    const omitted = expand.omitted ?? [];
-    if (expand.truncated === true && omitted.length > 0) return ok([this.#request(omitted)]);
+    const last = lastProcessed(expand);
+    if (
+      expand.truncated === true &&
+      last !== undefined &&
+      (this.#after === undefined || last > this.#after)
+    ) {
+      this.#after = last;
+      return ok([this.#request(['**'], last)]);
+    }
     this.#state = 'synced';
     this.#pending = undefined;
     return ok([this.#ack(this.#o.store.version, expand.id)]);
@@ -89,10 +94,21 @@ export class ContextReplica {
     return [];
   }
 
-  #request(refs: string[]): MessageOf<'CONTEXT_REQUEST'> {
+  /** A different store_id means the provider restarted; one seen first after a resync is adopted. */
+  #restarted(storeId: string | undefined): boolean {
+    if (storeId === undefined) return false;
+    if (this.#providerStoreId === undefined) {
+      this.#providerStoreId = storeId;
+      return false;
+    }
+    return storeId !== this.#providerStoreId;
+  }
+
+  #request(refs: string[], after?: string): MessageOf<'CONTEXT_REQUEST'> {
     const req = this.#o.messages.create('CONTEXT_REQUEST', {
       request: refs,
       depth: 'full',
+      ...(after === undefined ? {} : { after }),
       ...(this.#o.purpose === undefined ? {} : { purpose: this.#o.purpose }),
     });
     this.#pending = req.id;
@@ -107,6 +123,12 @@ export class ContextReplica {
       ...(correlation === undefined ? {} : { correlation_id: correlation }),
     });
   }
+}
+
+/** The last ref (in ref order) a resync page answered, so the next page starts after it. */
+function lastProcessed(expand: MessageOf<'CONTEXT_EXPAND'>): string | undefined {
+  const refs = [...Object.keys(expand.payload), ...(expand.denied ?? []).map((d) => d.ref)];
+  return refs.length === 0 ? undefined : refs.reduce((a, b) => (b > a ? b : a));
 }
 
 function loadSlices(payload: Record<string, Record<string, unknown>>): Result<[string, Stored[]][]> {

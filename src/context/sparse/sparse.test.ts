@@ -168,6 +168,46 @@ describe('sparse flow: DIFF stream with gap detection and resync', () => {
   });
 });
 
+describe('resync of a large store', () => {
+  it('pages with the after cursor until every ref is loaded', () => {
+    const w = world({ maxItems: 100 });
+    w.store.putMany(
+      Array.from({ length: 3000 }, (_, i) => ({
+        ref: `world/r${String(i).padStart(4, '0')}`,
+        source: 's',
+        value: i,
+      })),
+    );
+    let requests = 0;
+    const queue = w.replica.resync();
+    for (let msg = queue.shift(); msg; msg = queue.shift()) {
+      if (msg.type !== 'CONTEXT_REQUEST') continue;
+      requests += 1;
+      expect(msg.request).toEqual(['**']);
+      const next = w.replica.handleExpand(w.provider.handleRequest(msg, {}));
+      if (!next.ok) throw next.error;
+      queue.push(...next.value);
+    }
+    expect(requests).toBe(30);
+    expect(w.replica.state).toBe('synced');
+    expect(w.replicaStore.snapshot()).toEqual(w.store.snapshot());
+  });
+
+  it('adopts the store_id of the first DIFF when the resync EXPAND carried none', () => {
+    const w = world();
+    w.store.put({ ref: 'world/a', source: 's', value: 1 });
+    const req = w.replica.resync()[0] as MessageOf<'CONTEXT_REQUEST'>;
+    const { store_id: _ignored, ...expand } = w.provider.handleRequest(req, {});
+    const loaded = w.replica.handleExpand(expand);
+    expect(loaded.ok).toBe(true);
+    w.store.put({ ref: 'world/b', source: 's', value: 2 });
+    w.store.put({ ref: 'world/c', source: 's', value: 3 });
+    expect(w.replica.handleDiff(w.diffs[1]!).map((m) => m.type)).toEqual(['CONTEXT_ACK']);
+    expect(w.replica.handleDiff(w.diffs[2]!).map((m) => m.type)).toEqual(['CONTEXT_ACK']);
+    expect(w.replicaStore.snapshot()).toEqual(w.store.snapshot());
+  });
+});
+
 describe('policy on the DIFF stream', () => {
   it('turns contributions a viewer may not see into removes', () => {
     const ops = filterOps(

@@ -73,6 +73,11 @@ export const ContextRequest = messageSchema(
       ),
     ),
     budget: Type.Optional(Budget),
+    after: Type.Optional(
+      RefString(
+        'Paging cursor: answer only refs that sort after this one (the last ref of the previous page).',
+      ),
+    ),
     purpose: Type.Optional(
       Identifier('Why the receiver wants the data; checked against each entry policy.', 128),
     ),

@@ -1,0 +1,52 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..');
+const dir = mkdtempSync(join(tmpdir(), 'cxp-cli-'));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/runtime/cli.ts'), ...args], {
+    encoding: 'utf8',
+    cwd: root,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('cxp-edge CLI', () => {
+  it('prints help and version', () => {
+    expect(cli('--help')).toMatchObject({ code: 0, out: expect.stringContaining('Usage:') as unknown });
+    expect(cli('--version').out).toMatch(/^\d+\.\d+\.\d+\n$/);
+  });
+
+  it('validates a message file and prints the coded error of a bad one', () => {
+    const good = join(dir, 'good.json');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      good,
+      '{"cxp_version":"1.0","type":"CONTEXT_REQUEST","request":["mem_332"],"depth":"detailed"}',
+    );
+    writeFileSync(bad, '{"cxp_version":"2.0","type":"CONTEXT_REQUEST"}');
+    expect(cli('validate', good)).toMatchObject({ code: 0, out: 'valid CONTEXT_REQUEST\n' });
+    const r = cli('validate', bad);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ code: 'UNSUPPORTED_VERSION', retryable: false });
+  });
+
+  it('says plainly which commands are not in this build, and refuses unknown ones', () => {
+    expect(cli('start')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('not available in this build') as unknown,
+    });
+    expect(cli('frobnicate')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unknown command') as unknown,
+    });
+    expect(cli('validate').code).toBe(2);
+  });
+});
