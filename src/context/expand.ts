@@ -3,7 +3,8 @@ import type { ContextExpand, Depth, Slice } from '../cxp/schema/context-messages
 import type { Contribution } from './contribution.js';
 import type { Viewer } from './policy.js';
 import { isSelector, refProblem, RefSelector } from './refs.js';
-import type { ContextStore, ResolvedEntry } from './store.js';
+import type { ResolvedEntry } from './resolve.js';
+import type { ContextStore } from './store.js';
 
 export interface ExpandRequest {
   request: readonly string[];

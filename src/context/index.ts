@@ -7,3 +7,4 @@ export * from './store.js';
 export * from './sparse/intent.js';
 export * from './sparse/provider.js';
 export * from './sparse/replica.js';
+export * from './resolve.js';

@@ -13,7 +13,8 @@ import {
   type Stored,
 } from './contribution.js';
 import { applyOps, validateOps } from './diff-apply.js';
-import { checkPolicy, type Viewer } from './policy.js';
+import type { Viewer } from './policy.js';
+import { resolveFor, type Lookup } from './resolve.js';
 import { sectionOf } from './refs.js';
 
 export interface ContextStoreOptions {
@@ -31,23 +32,6 @@ export interface ContextStoreOptions {
   /** Retention applied when a contribution's policy has none, per section (durations like "24h"). */
   defaultRetention?: Partial<Record<Section, string>>;
 }
-
-/** The resolved view of one ref for one viewer. */
-export interface ResolvedEntry {
-  ref: string;
-  section: Section;
-  winner: Contribution;
-  /** Visible contributions, winner first. */
-  contributions: Contribution[];
-  /** True when visible contributions disagree on the value. */
-  conflict: boolean;
-}
-
-export type Lookup =
-  | { status: 'found'; entry: ResolvedEntry }
-  | { status: 'missing' }
-  | { status: 'expired' }
-  | { status: 'denied'; reason: string; message: string };
 
 export interface StoreSnapshot {
   version: number;
@@ -180,31 +164,7 @@ export class ContextStore {
 
   /** Looks a ref up for a viewer, applying expiry and policy per contribution. */
   lookup(ref: string, viewer: Viewer = {}): Lookup {
-    const sources = this.#entries.get(ref);
-    if (!sources || sources.size === 0) return { status: 'missing' };
-    const now = this.#clock.now();
-    const live = [...sources.values()].filter((s) => s.expiresAtMs === undefined || s.expiresAtMs > now);
-    if (live.length === 0) return { status: 'expired' };
-    const visible: Stored[] = [];
-    let denial: { reason: string; message: string } | undefined;
-    for (const s of live) {
-      const decision = checkPolicy(s.contribution.policy, viewer);
-      if (decision.allowed) visible.push(s);
-      else denial ??= { reason: decision.reason, message: decision.message };
-    }
-    const winner = pickWinner(visible);
-    if (!winner)
-      return {
-        status: 'denied',
-        reason: denial?.reason ?? 'audience_not_allowed',
-        message: denial?.message ?? '',
-      };
-    const contributions = [winner, ...visible.filter((s) => s !== winner)].map((s) => s.contribution);
-    const conflict = contributions.some((c) => !jsonEqual(c.value, winner.contribution.value));
-    return {
-      status: 'found',
-      entry: { ref, section: sectionOf(ref), winner: winner.contribution, contributions, conflict },
-    };
+    return resolveFor(ref, [...(this.#entries.get(ref)?.values() ?? [])], viewer, this.#clock.now());
   }
 
   /** The resolved value of a ref ignoring policy (for trusted in-process readers such as the supervisor). */
