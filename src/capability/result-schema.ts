@@ -1,22 +1,13 @@
-import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
-import { CxpErrorSchema, DateTime, Identifier, JsonObject } from '../cxp/schema/common.js';
+import { Type, type Static } from '@sinclair/typebox';
+import { CxpErrorSchema, DateTime, Identifier, JsonObject, literalUnion } from '../cxp/schema/common.js';
+
+export { literalUnion };
 
 /**
  * Payloads that capability operations return: progress of long-running work, the outcome of a
  * one-shot action, and the printing catalogs' status and metadata shapes. Objects accept unknown
  * fields; a field with a default (`metadata: {}`, `success: true`) may be absent on input.
  */
-
-/** A closed enum of string literals as a TypeBox union. */
-export function literalUnion<T extends string>(
-  values: readonly T[],
-  description: string,
-): TUnion<TLiteral<T>[]> {
-  return Type.Union(
-    values.map((v) => Type.Literal(v)),
-    { description },
-  );
-}
 
 /** States of generic asynchronous work. */
 export const WORK_STATES = ['pending', 'queued', 'running', 'completed', 'failed', 'canceled'] as const;

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { CxpErrorSchema, Identifier, JsonObject, messageSchema } from './common.js';
+import { CxpErrorSchema, Identifier, JsonObject, literalUnion, messageSchema } from './common.js';
 
 export const IntentPropose = messageSchema(
   'INTENT_PROPOSE',
@@ -39,7 +39,7 @@ export const ActionResultMessage = messageSchema(
   {
     correlation_id: Identifier('The id of the ACTION_REQUEST this answers.', 128),
     action: Type.Optional(Identifier('Echo of the action name.', 128)),
-    status: Type.Union(ACTION_STATUSES.map((s) => Type.Literal(s))),
+    status: literalUnion(ACTION_STATUSES),
     result: Type.Optional(Type.Unknown({ description: 'Action output on success (or progress).' })),
     error: Type.Optional(CxpErrorSchema),
     progress_percent: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),

@@ -1,10 +1,21 @@
-import { Type, type Static, type TProperties } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TProperties, type TUnion } from '@sinclair/typebox';
 import { DURATION_PATTERN } from '../time.js';
 
 /** Shared pieces of every CXP v1 message. Objects accept unknown fields (kept and ignored). */
 
 export const CXP_VERSION = '1.0';
 export const SUPPORTED_MAJORS = [1] as const;
+
+/** A closed enum of string literals as a TypeBox union (the literal union stays in the static type). */
+export function literalUnion<T extends string>(
+  values: readonly T[],
+  description?: string,
+): TUnion<TLiteral<T>[]> {
+  return Type.Union(
+    values.map((v) => Type.Literal(v)),
+    description === undefined ? {} : { description },
+  );
+}
 
 export const Identifier = (description: string, maxLength = 256) =>
   Type.String({ minLength: 1, maxLength, description });

@@ -3,6 +3,7 @@ import {
   CxpErrorSchema,
   Identifier,
   JsonObject,
+  literalUnion,
   Policy,
   Provenance,
   Version,
@@ -66,12 +67,7 @@ export const ContextRequest = messageSchema(
       minItems: 1,
       maxItems: 1024,
     }),
-    depth: Type.Optional(
-      Type.Union(
-        DEPTHS.map((d) => Type.Literal(d)),
-        { description: 'How much of each slice to return; default "detailed".' },
-      ),
-    ),
+    depth: Type.Optional(literalUnion(DEPTHS, 'How much of each slice to return; default "detailed".')),
     budget: Type.Optional(Budget),
     after: Type.Optional(
       RefString(
@@ -150,7 +146,7 @@ export type DiffOpKind = (typeof DIFF_OPS)[number];
 
 export const DiffOp = Type.Object(
   {
-    op: Type.Union(DIFF_OPS.map((o) => Type.Literal(o))),
+    op: literalUnion(DIFF_OPS),
     ref: RefString('The ref the operation applies to.'),
     value: Type.Optional(Type.Unknown({ description: 'New value of the contribution (add, replace).' })),
     provenance: Type.Optional(Provenance),
@@ -198,12 +194,7 @@ export const ContextAck = messageSchema(
     ]),
     status: Type.Union([Type.Literal('ok'), Type.Literal('rejected')]),
     error: Type.Optional(CxpErrorSchema),
-    decision: Type.Optional(
-      Type.Union(
-        DECISIONS.map((d) => Type.Literal(d)),
-        { description: 'Answer to an INTENT_PROPOSE.' },
-      ),
-    ),
+    decision: Type.Optional(literalUnion(DECISIONS, 'Answer to an INTENT_PROPOSE.')),
     reasons: Type.Optional(Type.Array(Reason, { maxItems: 256 })),
   },
   'Acknowledges a message or a version; also the answer to an intent and the error reply.',

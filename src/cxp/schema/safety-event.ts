@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { DateTime, Identifier, JsonObject, messageSchema } from './common.js';
+import { DateTime, Identifier, JsonObject, literalUnion, messageSchema } from './common.js';
 
 /** SAFETY_EVENT: a transition of a safety condition, with robot frame and timebase. */
 
@@ -34,14 +34,6 @@ export const CLOCKS = ['ros', 'sim', 'system', 'steady'] as const;
 export const SYNC_METHODS = ['ptp', 'chrony', 'ntp', 'sim', 'none'] as const;
 export const SYNC_STATES = ['LOCKED', 'SLEWING', 'STEPPING', 'UNSYNCHRONISED', 'UNKNOWN'] as const;
 
-// The type parameter keeps the literal union in the static type of the schema.
-// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters
-const literals = <T extends readonly string[]>(values: T, description?: string) =>
-  Type.Union(
-    values.map((v) => Type.Literal(v)),
-    description === undefined ? {} : { description },
-  );
-
 const Nanoseconds = (description: string, signed = false) =>
   Type.String({ pattern: signed ? '^-?[0-9]{1,20}$' : '^[0-9]{1,20}$', description });
 
@@ -55,7 +47,7 @@ export const RosTime = Type.Object(
 
 export const Timebase = Type.Object(
   {
-    clock: literals(CLOCKS, 'Which clock `stamp` is in; sim means ROS time from /clock.'),
+    clock: literalUnion(CLOCKS, 'Which clock `stamp` is in; sim means ROS time from /clock.'),
     stamp: RosTime,
     utc: DateTime('System clock (UTC) at emission.'),
     monotonic_ns: Nanoseconds('Monotonic clock at emission; comparable only within one boot_id.'),
@@ -63,8 +55,8 @@ export const Timebase = Type.Object(
     uncertainty_ns: Type.Optional(Nanoseconds('Bound on the offset estimate.')),
     sync: Type.Object(
       {
-        method: literals(SYNC_METHODS),
-        state: literals(SYNC_STATES),
+        method: literalUnion(SYNC_METHODS),
+        state: literalUnion(SYNC_STATES),
       },
       {
         title: 'ClockSync',
@@ -113,7 +105,10 @@ export const Frame = Type.Object(
         description: '6x6 row-major over x, y, z, rot X, rot Y, rot Z; null means unknown.',
       }),
     ),
-    tf_status: literals(TF_STATUSES, 'How the pose was obtained; a failed lookup never blocks the event.'),
+    tf_status: literalUnion(
+      TF_STATUSES,
+      'How the pose was obtained; a failed lookup never blocks the event.',
+    ),
     robot_frame: Type.Optional(FrameId),
     map_epoch: Type.Optional(Type.Integer({ minimum: 0 })),
     zone: Type.Optional(Identifier('Zone or polygon that triggered the event.', 128)),
@@ -124,10 +119,18 @@ export type Frame = Static<typeof Frame>;
 
 export const Subject = Type.Object(
   {
-    transport: literals(['ros2', 'mqtt', 'serial', 'printer', 'policy', 'supervisor', 'gateway'] as const),
+    transport: literalUnion([
+      'ros2',
+      'mqtt',
+      'serial',
+      'printer',
+      'policy',
+      'supervisor',
+      'gateway',
+    ] as const),
     id: Identifier('Device, endpoint or rule the condition is about (hardware_id).'),
     path: Type.Optional(Identifier('Topic, port path or printer URI.', 1024)),
-    data_quality: Type.Optional(literals(['GOOD', 'BAD', 'STALE', 'UNKNOWN'] as const)),
+    data_quality: Type.Optional(literalUnion(['GOOD', 'BAD', 'STALE', 'UNKNOWN'] as const)),
   },
   {
     title: 'Subject',
@@ -138,7 +141,7 @@ export const Subject = Type.Object(
 export const Violation = Type.Object(
   {
     rule_id: Identifier('The policy rule that fired.', 128),
-    decision: literals(['DENY', 'LIMIT', 'ALLOW_WITH_WARNING'] as const),
+    decision: literalUnion(['DENY', 'LIMIT', 'ALLOW_WITH_WARNING'] as const),
     request_id: Type.Optional(Identifier('The offending request.', 128)),
     action: Type.Optional(Identifier('The offending action.', 128)),
     constraint: Type.Optional(
@@ -182,14 +185,14 @@ export const SafetyEvent = messageSchema(
     }),
     boot_id: Identifier('Changes at every supervisor start.', 128),
     kind: Type.String({ pattern: '^(fault|policy)\\.[a-z0-9_]+$', maxLength: 128 }),
-    severity: literals(SEVERITIES),
-    state: literals(SAFETY_STATES),
+    severity: literalUnion(SEVERITIES),
+    state: literalUnion(SAFETY_STATES),
     latched: Type.Boolean({ description: 'Clearing needs safety.reset.' }),
     message: Type.String({ maxLength: 4096 }),
     frame: Frame,
     timebase: Timebase,
     related_refs: Type.Array(Identifier('Context ref the event concerns.', 512), { maxItems: 256 }),
-    recommended_action: literals(RECOMMENDED_ACTIONS),
+    recommended_action: literalUnion(RECOMMENDED_ACTIONS),
     assurance: Type.Literal('non_safety_rated'),
     subject: Type.Optional(Subject),
     violation: Type.Optional(Violation),
@@ -207,7 +210,7 @@ export const SafetyEvent = messageSchema(
     ack: Type.Optional(Audit),
     reset: Type.Optional(Audit),
     clear_reason: Type.Optional(
-      literals(['condition_resolved', 'reset', 'superseded', 'source_reinitialised'] as const),
+      literalUnion(['condition_resolved', 'reset', 'superseded', 'source_reinitialised'] as const),
     ),
     requested_stop_category: Type.Optional(
       Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2), Type.Null()], {
