@@ -48,5 +48,9 @@ describe('cxp-edge CLI', () => {
       err: expect.stringContaining('unknown command') as unknown,
     });
     expect(cli('validate').code).toBe(2);
+    expect(cli('validate', join(dir, 'missing.json'))).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('cannot read') as unknown,
+    });
   });
 });

@@ -1,6 +1,8 @@
-import { checkDataModel, truncateText } from '../cxp/data-model.js';
+import type { TObject } from '@sinclair/typebox';
+import { checkDataModel, truncateText, utf8Length } from '../cxp/data-model.js';
+import { SchemaChecker } from '../cxp/validate.js';
 import { CxpError } from '../cxp/errors.js';
-import type { Policy, Provenance } from '../cxp/schema/common.js';
+import { Policy, Provenance } from '../cxp/schema/common.js';
 import { formatTimestamp, parseDuration, parseTimestamp } from '../cxp/time.js';
 import { refProblem } from './refs.js';
 
@@ -40,25 +42,27 @@ function invalid(message: string, details: Record<string, unknown> = {}): CxpErr
   return new CxpError('INVALID_CONTRIBUTION', message, { details });
 }
 
-/** Validates an input and builds the stored form. Throws CxpError (caught by the store). */
-export function normalizeInput(
-  input: ContributionInput,
-  now: number,
-  defaultRetention: string | undefined,
-): Stored {
+export interface NormalizeOptions {
+  defaultRetention: string | undefined;
+  /** Largest value accepted, as UTF-8 JSON bytes. */
+  maxValueBytes: number;
+}
+
+const provenanceChecker = new SchemaChecker(Provenance);
+const policyChecker = new SchemaChecker(Policy);
+
+/** Validates an input and builds the stored (deeply frozen) form. Throws CxpError (caught by the store). */
+export function normalizeInput(input: ContributionInput, now: number, options: NormalizeOptions): Stored {
   const problem = refProblem(input.ref);
-  if (problem !== undefined)
+  if (problem !== undefined) {
     throw new CxpError('INVALID_REF', `${truncateText(input.ref, 64)}: ${problem}`, {
       details: { ref: truncateText(input.ref, 512) },
     });
-  if (typeof input.source !== 'string' || input.source.length === 0 || input.source.length > 256) {
-    throw invalid('source must be a non-empty string of at most 256 characters');
   }
   const confidence = input.confidence ?? 1;
   if (!(confidence >= 0 && confidence <= 1))
     throw invalid(`confidence ${String(confidence)} is outside 0..1`);
-  const issue = checkDataModel(input.value, MAX_VALUE_DEPTH);
-  if (issue) throw invalid(`value ${issue.path || '/'}: ${issue.message}`, { errors: [issue] });
+  checkValue(input.value, options.maxValueBytes);
   const stampMs = stampToMs(input.stamp, now);
   const provenance: Contribution['provenance'] = {
     source: input.source,
@@ -67,10 +71,47 @@ export function normalizeInput(
   };
   if (input.kind !== undefined) provenance.kind = input.kind;
   if (input.principal !== undefined) provenance.principal = input.principal;
-  if (input.via !== undefined) provenance.via = [...input.via];
+  if (input.via !== undefined) provenance.via = Array.isArray(input.via) ? [...input.via] : input.via;
+  checkShape(provenanceChecker, provenance, 'provenance');
   const contribution: Contribution = { value: cloneValue(input.value), provenance };
-  if (input.policy !== undefined) contribution.policy = structuredClone(input.policy);
-  return withExpiry(contribution, stampMs, now, input.policy?.retention_ttl ?? defaultRetention);
+  if (input.policy !== undefined) {
+    checkShape(policyChecker, input.policy, 'policy');
+    contribution.policy = structuredClone(input.policy);
+  }
+  return freeze(
+    withExpiry(contribution, stampMs, now, input.policy?.retention_ttl ?? options.defaultRetention),
+  );
+}
+
+function checkValue(value: unknown, maxBytes: number): void {
+  const issue = checkDataModel(value, MAX_VALUE_DEPTH);
+  if (issue)
+    throw invalid(`value ${truncateText(issue.path, 256) || '/'}: ${issue.message}`, { errors: [issue] });
+  const bytes = utf8Length(JSON.stringify(value));
+  if (bytes > maxBytes)
+    throw invalid(`value of ${bytes} bytes exceeds the limit of ${maxBytes}`, {
+      size: bytes,
+      limit: maxBytes,
+    });
+}
+
+function checkShape(checker: SchemaChecker<TObject>, value: unknown, what: string): void {
+  if (!checker.check(value)) {
+    const issues = checker.issues(value, 4);
+    throw invalid(`${what}${issues[0]?.path ?? ''}: ${issues[0]?.message ?? 'invalid'}`, { errors: issues });
+  }
+}
+
+/** Stored contributions are shared with readers (diffs, lookups), so nobody may change them. */
+function freeze(stored: Stored): Stored {
+  deepFreeze(stored.contribution);
+  return stored;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
 }
 
 function stampToMs(stamp: number | string | undefined, now: number): number {
@@ -99,11 +140,17 @@ function withExpiry(
 }
 
 /** Rebuilds the stored form of a contribution received from a peer (diff or full expand). */
-export function fromWire(value: unknown, provenance: Provenance, policy: Policy | undefined): Stored {
+export function fromWire(
+  value: unknown,
+  provenance: Provenance,
+  policy: Policy | undefined,
+  maxValueBytes: number,
+): Stored {
+  checkShape(provenanceChecker, provenance, 'provenance');
   const stampMs = provenance.stamp === undefined ? undefined : parseTimestamp(provenance.stamp);
   if (stampMs === undefined) throw invalid('provenance.stamp is required on replicated contributions');
-  const issue = checkDataModel(value, MAX_VALUE_DEPTH);
-  if (issue) throw invalid(`value ${issue.path || '/'}: ${issue.message}`, { errors: [issue] });
+  checkValue(value, maxValueBytes);
+  if (policy !== undefined) checkShape(policyChecker, policy, 'policy');
   const expires = provenance.expires_at === undefined ? undefined : parseTimestamp(provenance.expires_at);
   const contribution: Contribution = {
     value: cloneValue(value),
@@ -114,7 +161,7 @@ export function fromWire(value: unknown, provenance: Provenance, policy: Policy 
     },
   };
   if (policy !== undefined) contribution.policy = structuredClone(policy);
-  return { contribution, stampMs, expiresAtMs: expires };
+  return freeze({ contribution, stampMs, expiresAtMs: expires });
 }
 
 /** A private copy; -0 becomes 0 as it would on the wire (nested ones are normalised by checkDataModel). */

@@ -5,11 +5,11 @@ import { refProblem } from './refs.js';
 
 /** A diff op checked and turned into what the store applies. */
 export type CheckedOp =
-  | { kind: 'upsert'; ref: string; stored: Stored }
+  | { kind: 'upsert'; op: 'add' | 'replace'; ref: string; stored: Stored }
   | { kind: 'remove'; ref: string; source: string | undefined };
 
 /** Validates every op before any is applied, so a bad diff changes nothing. */
-export function validateOps(ops: readonly DiffOp[]): Result<CheckedOp[]> {
+export function validateOps(ops: readonly DiffOp[], maxValueBytes: number): Result<CheckedOp[]> {
   const out: CheckedOp[] = [];
   for (const [i, op] of ops.entries()) {
     const problem = refProblem(op.ref);
@@ -25,7 +25,12 @@ export function validateOps(ops: readonly DiffOp[]): Result<CheckedOp[]> {
       });
     }
     try {
-      out.push({ kind: 'upsert', ref: op.ref, stored: fromWire(op.value, op.provenance, op.policy) });
+      out.push({
+        kind: 'upsert',
+        op: op.op,
+        ref: op.ref,
+        stored: fromWire(op.value, op.provenance, op.policy, maxValueBytes),
+      });
     } catch (err) {
       const error = err instanceof CxpError ? err : new CxpError('MALFORMED_MESSAGE', String(err));
       return fail(error.code, `ops/${i}: ${error.message}`, { details: { index: i, ...error.details } });
@@ -34,27 +39,15 @@ export function validateOps(ops: readonly DiffOp[]): Result<CheckedOp[]> {
   return ok(out);
 }
 
-/** Applies checked ops in order to the store's entry map. */
-export function applyOps(
-  entries: Map<string, Map<string, Stored>>,
-  ops: readonly CheckedOp[],
-  onStored: (stored: Stored) => void,
-): void {
-  for (const op of ops) {
-    if (op.kind === 'upsert') {
-      let sources = entries.get(op.ref);
-      if (!sources) {
-        sources = new Map();
-        entries.set(op.ref, sources);
-      }
-      sources.set(op.stored.contribution.provenance.source, op.stored);
-      onStored(op.stored);
-      continue;
-    }
-    const sources = entries.get(op.ref);
-    if (!sources) continue;
-    if (op.source === undefined) sources.clear();
-    else sources.delete(op.source);
-    if (sources.size === 0) entries.delete(op.ref);
+/** The diff op that records a checked op (built from the stored, frozen contribution). */
+export function opOf(checked: CheckedOp): DiffOp {
+  if (checked.kind === 'remove') {
+    return checked.source === undefined
+      ? { op: 'remove', ref: checked.ref }
+      : { op: 'remove', ref: checked.ref, provenance: { source: checked.source } };
   }
+  const c = checked.stored.contribution;
+  const op: DiffOp = { op: checked.op, ref: checked.ref, value: c.value, provenance: c.provenance };
+  if (c.policy !== undefined) op.policy = c.policy;
+  return op;
 }

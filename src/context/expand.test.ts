@@ -179,3 +179,35 @@ describe('expandContext paging and bounds', () => {
     expect(JSON.stringify(body.missing).length).toBeLessThanOrEqual(1000);
   });
 });
+
+describe('selector cost and limits (review findings)', () => {
+  it('matches selectors full of ** without backtracking blow-up', () => {
+    const clock = new ManualClock(T0);
+    const store = new ContextStore({ clock });
+    const deep = `world/${Array.from({ length: 16 }, (_, i) => `s${i}`).join('/')}`;
+    store.put({ ref: deep, source: 's', value: 1 });
+    const selector = `*/${'**/'.repeat(15)}b`;
+    expect(expandContext(store, { request: [selector] }, {}).payload).toEqual({});
+    const hit = `*/${'**/'.repeat(15)}s15`;
+    expect(Object.keys(expandContext(store, { request: [hit], depth: 'summary' }, {}).payload)).toEqual([
+      deep,
+    ]);
+  });
+
+  it('answers at most 8 distinct selectors per request and de-duplicates items', () => {
+    const { store } = fixture();
+    const request = [
+      ...Array.from({ length: 10 }, (_, i) => `world/${'*/'.repeat(i)}*`),
+      'world/**',
+      'world/**',
+    ];
+    const body = expandContext(store, { request, depth: 'summary' }, {});
+    expect(body.denied?.filter((d) => d.reason.includes('more than 8 selectors'))).toHaveLength(3);
+  });
+
+  it('narrows a selector to the refs sharing its literal prefix', () => {
+    const { store } = fixture();
+    const body = expandContext(store, { request: ['resources/printers/*'], depth: 'summary' }, {});
+    expect(Object.keys(body.payload)).toEqual(['resources/printers/zebra-1']);
+  });
+});

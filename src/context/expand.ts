@@ -51,6 +51,7 @@ export function expandContext(
   );
   const v: Viewer = { ...viewer, ...(req.purpose === undefined ? {} : { purpose: req.purpose }) };
   for (const ref of resolveItems(store, req.request, answer)) {
+    if (answer.full) break;
     if (req.after !== undefined && ref <= req.after) continue;
     const found = store.lookup(ref, v);
     if (found.status === 'missing') answer.list('missing', ref);
@@ -95,6 +96,11 @@ class Answer {
     }
   }
 
+  /** Truncated and no room left in the lists: nothing more can be said. */
+  get full(): boolean {
+    return this.body.truncated === true && this.#listBytesLeft === 0;
+  }
+
   deny(ref: string, code: string, reason: string): void {
     if (this.#spend(ref.length + reason.length + code.length + 32))
       this.body.denied?.push({ ref, code, reason });
@@ -116,6 +122,9 @@ class Answer {
   }
 }
 
+/** Distinct selectors answered per request; more are denied (matching costs a pass over the refs). */
+export const MAX_SELECTORS = 8;
+
 /** Expands selectors and validates refs, in request order, without duplicates. */
 function resolveItems(store: ContextStore, items: readonly string[], answer: Answer): string[] {
   const seen = new Set<string>();
@@ -126,22 +135,42 @@ function resolveItems(store: ContextStore, items: readonly string[], answer: Ans
       out.push(ref);
     }
   };
-  for (const item of items) {
-    if (isSelector(item)) {
-      const problem = RefSelector.problem(item);
-      if (problem !== undefined) answer.deny(item, 'INVALID_REF', problem);
-      else {
-        const selector = new RefSelector(item);
-        [...store.refs()]
-          .filter((r) => selector.matches(r))
-          .sort()
-          .forEach(add);
-      }
-    } else {
+  let selectors = 0;
+  for (const item of new Set(items)) {
+    if (!isSelector(item)) {
       const problem = refProblem(item);
       if (problem === undefined) add(item);
       else answer.deny(item, 'INVALID_REF', problem);
+      continue;
     }
+    const problem =
+      RefSelector.problem(item) ??
+      (selectors >= MAX_SELECTORS ? `more than ${MAX_SELECTORS} selectors in one request` : undefined);
+    if (problem !== undefined) answer.deny(item, 'INVALID_REF', problem);
+    else {
+      selectors += 1;
+      matching(store.sortedRefs(), new RefSelector(item)).forEach(add);
+    }
+  }
+  return out;
+}
+
+/** Refs a selector matches, in order, scanning only the range that shares its literal prefix. */
+function matching(sorted: readonly string[], selector: RefSelector): readonly string[] {
+  if (selector.matchesAll) return sorted;
+  const prefix = selector.literalPrefix;
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] ?? '') < prefix) lo = mid + 1;
+    else hi = mid;
+  }
+  const out: string[] = [];
+  for (let i = lo; i < sorted.length; i++) {
+    const ref = sorted[i] ?? '';
+    if (!ref.startsWith(prefix)) break;
+    if (selector.matches(ref)) out.push(ref);
   }
   return out;
 }

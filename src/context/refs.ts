@@ -67,19 +67,42 @@ export class RefSelector {
   }
 
   matches(ref: string): boolean {
-    return matchSegments(this.#segments, 0, ref.split('/'), 0);
+    return matchSegments(this.#segments, ref.split('/'));
+  }
+
+  /** True when the selector matches every ref (`*`, `**`), so no matching is needed. */
+  get matchesAll(): boolean {
+    return this.#segments.length === 1 && this.#segments[0] === '**';
+  }
+
+  /** The literal text every match starts with (up to the first wildcard segment), for narrowing. */
+  get literalPrefix(): string {
+    const literal: string[] = [];
+    for (const s of this.#segments) {
+      if (s === '*' || s === '**') break;
+      literal.push(s);
+    }
+    return literal.length === 0 ? '' : `${literal.join('/')}/`;
   }
 }
 
-function matchSegments(pattern: string[], pi: number, ref: string[], ri: number): boolean {
-  if (pi === pattern.length) return ri === ref.length;
-  const p = pattern[pi];
-  if (p === '**') {
-    for (let skip = ri; skip <= ref.length; skip++) {
-      if (matchSegments(pattern, pi + 1, ref, skip)) return true;
+/**
+ * Whether pattern segments match ref segments, in O(pattern x ref) time (a table over suffixes;
+ * no backtracking, so no selector can make matching slow).
+ */
+function matchSegments(pattern: readonly string[], ref: readonly string[]): boolean {
+  const cols = ref.length + 1;
+  // next[j]: pattern[i+1..] matches ref[j..]; cur[j]: pattern[i..] matches ref[j..]
+  let next = new Array<boolean>(cols).fill(false);
+  next[ref.length] = true;
+  for (let i = pattern.length - 1; i >= 0; i--) {
+    const p = pattern[i];
+    const cur = new Array<boolean>(cols).fill(false);
+    for (let j = ref.length; j >= 0; j--) {
+      if (p === '**') cur[j] = next[j] === true || (j < ref.length && cur[j + 1] === true);
+      else cur[j] = j < ref.length && (p === '*' || p === ref[j]) && next[j + 1] === true;
     }
-    return false;
+    next = cur;
   }
-  if (ri === ref.length) return false;
-  return (p === '*' || p === ref[ri]) && matchSegments(pattern, pi + 1, ref, ri + 1);
+  return next[0] === true;
 }

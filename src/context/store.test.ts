@@ -207,8 +207,12 @@ describe('ContextStore diffs', () => {
     const { store: b } = setup();
     b.put({ ref: 'world/old', source: 's', value: 0 });
     b.reset(a.version);
-    b.load('world/a', a.contributionsOf('world/a'));
-    b.load('world/empty', []);
+    const wire = a.contributionsOf('world/a').map((s) => s.contribution);
+    expect(b.loadWire('world/a', wire)).toEqual({ ok: true, value: undefined });
+    expect(b.loadWire('world/empty', [])).toEqual({ ok: true, value: undefined });
+    expect(b.loadWire('not a ref', wire).ok).toBe(false);
+    expect(b.loadWire('world/x', [{ value: 1 }]).ok).toBe(false);
+    expect(b.loadWire('world/x', [{ value: 1, provenance: { source: 's', stamp: 'x' } }]).ok).toBe(false);
     expect(b.snapshot()).toEqual(a.snapshot());
   });
 });
@@ -241,5 +245,90 @@ describe('ContextStore fixes found in review', () => {
     expect(store.value('world/x')).toBe(5);
     clock.advance(1000);
     expect(store.value('world/x')).toBeUndefined();
+  });
+});
+
+describe('ContextStore input checks and isolation (review findings)', () => {
+  it.each([
+    [{ via: [NaN] }, 'provenance'],
+    [{ kind: 'k'.repeat(65) }, 'provenance'],
+    [{ via: Array.from({ length: 33 }, () => 'hop') }, 'provenance'],
+    [{ policy: { audience: 'ops' } }, 'policy'],
+    [{ policy: { purpose: 'audit' } }, 'policy'],
+    [{ value: 'x'.repeat(300 * 1024) }, 'exceeds the limit'],
+  ])('refuses %j with INVALID_CONTRIBUTION', (extra, message) => {
+    const { store } = setup();
+    const r = store.put({ ref: 'world/a', source: 's', value: 1, ...(extra as object) });
+    expect(r.ok ? undefined : [r.error.code, r.error.message]).toEqual([
+      'INVALID_CONTRIBUTION',
+      expect.stringContaining(message),
+    ]);
+    expect(store.version).toBe(0);
+  });
+
+  it('keeps going when a change listener throws, and reports it', () => {
+    const errors: unknown[] = [];
+    const { store } = setup({ onListenerError: (e) => errors.push(e) });
+    const seen: number[] = [];
+    store.onChange(() => {
+      throw new Error('listener bug');
+    });
+    store.onChange((c) => seen.push(c.version));
+    expect(store.put({ ref: 'world/a', source: 's', value: 1 })).toEqual({ ok: true, value: 1 });
+    expect(seen).toEqual([1]);
+    expect(errors).toHaveLength(1);
+  });
+
+  it('hands out frozen data: readers cannot change the store', () => {
+    const { store } = setup();
+    store.put({ ref: 'world/a', source: 's', value: { n: 1 } });
+    const d = store.diffSince(0);
+    if (!d.ok) throw d.error;
+    expect(() => {
+      (d.value.ops[0]!.value as { n: number }).n = 666;
+    }).toThrow(TypeError);
+    const found = store.lookup('world/a');
+    expect(() => {
+      if (found.status === 'found') (found.entry.winner.provenance as { source: string }).source = 'x';
+    }).toThrow(TypeError);
+    expect(store.value('world/a')).toEqual({ n: 1 });
+  });
+
+  it('holds its bounds for replicated diffs too', () => {
+    const { store } = setup({ maxRefs: 2, maxContributionsPerRef: 1 });
+    const stamp = new Date(T0).toISOString();
+    const ops = Array.from({ length: 3 }, (_, i) => ({
+      op: 'add' as const,
+      ref: `world/r${i}`,
+      value: i,
+      provenance: { source: 's', stamp },
+    }));
+    const r = store.applyDiff({ base_version: 0, version: 1, ops });
+    expect(r.ok ? undefined : r.error.code).toBe('STORE_FULL');
+    expect(store.size).toBe(0);
+    const twoSources = store.applyDiff({
+      base_version: 0,
+      version: 1,
+      ops: [ops[0]!, { ...ops[0]!, provenance: { source: 't', stamp } }],
+    });
+    expect(twoSources.ok ? undefined : twoSources.error.code).toBe('STORE_FULL');
+  });
+
+  it('expires on a replica without taking a version of its own', () => {
+    const { store: primary, clock } = setup();
+    const replica = new ContextStore({ clock, mode: 'replica' });
+    primary.put({ ref: 'world/a', source: 's', value: 1, policy: { retention_ttl: '1s' } });
+    const first = primary.diffSince(0);
+    if (!first.ok) throw first.error;
+    replica.applyDiff(first.value);
+    clock.advance(1000);
+    expect(replica.expire()).toBe(1);
+    expect(replica.version).toBe(1);
+    primary.expire();
+    primary.put({ ref: 'world/b', source: 's', value: 2 });
+    const rest = primary.diffSince(1);
+    if (!rest.ok) throw rest.error;
+    expect(replica.applyDiff(rest.value)).toEqual({ ok: true, value: 'applied' });
+    expect(replica.snapshot()).toEqual(primary.snapshot());
   });
 });

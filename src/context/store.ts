@@ -1,21 +1,23 @@
 import type { Clock } from '../cxp/clock.js';
 import { cryptoRandom, type RandomBytes } from '../cxp/ids.js';
-import { jsonEqual } from '../cxp/data-model.js';
+import { isPlainObject, jsonEqual, truncateText } from '../cxp/data-model.js';
 import { CxpError, fail, ok, toCxpError, type Result } from '../cxp/errors.js';
-import type { Section } from '../cxp/schema/common.js';
+import type { Policy, Provenance, Section } from '../cxp/schema/common.js';
 import type { DiffOp } from '../cxp/schema/context-messages.js';
 import { ChangeLog, compactOps, type ChangeEntry } from './change-log.js';
 import {
+  fromWire,
   normalizeInput,
   pickWinner,
   type Contribution,
   type ContributionInput,
   type Stored,
 } from './contribution.js';
-import { applyOps, validateOps } from './diff-apply.js';
+import { opOf, validateOps, type CheckedOp } from './diff-apply.js';
 import type { Viewer } from './policy.js';
 import { resolveFor, type Lookup } from './resolve.js';
-import { sectionOf } from './refs.js';
+import { ContributionTable } from './table.js';
+import { refProblem, sectionOf } from './refs.js';
 
 export interface ContextStoreOptions {
   clock: Clock;
@@ -31,6 +33,15 @@ export interface ContextStoreOptions {
   historyOps?: number;
   /** Retention applied when a contribution's policy has none, per section (durations like "24h"). */
   defaultRetention?: Partial<Record<Section, string>>;
+  /** Largest contribution value, as UTF-8 JSON bytes. Default 256 KiB. */
+  maxValueBytes?: number;
+  /**
+   * `replica`: the store mirrors a provider. Its expiry sweep removes data without a version of its
+   * own (the provider's DIFF carries the removal), so versions stay the provider's.
+   */
+  mode?: 'primary' | 'replica';
+  /** Called when a change listener throws; the store and the other listeners carry on. */
+  onListenerError?: (err: unknown) => void;
 }
 
 export interface StoreSnapshot {
@@ -54,21 +65,23 @@ export type ChangeListener = (change: Readonly<ChangeEntry>) => void;
 export class ContextStore {
   readonly storeId: string;
   readonly #clock: Clock;
-  readonly #maxRefs: number;
-  readonly #maxPerRef: number;
   readonly #retention: Partial<Record<Section, string>>;
-  readonly #entries = new Map<string, Map<string, Stored>>();
+  readonly #table: ContributionTable;
+  readonly #maxValueBytes: number;
+  readonly #replica: boolean;
+  readonly #onListenerError: (err: unknown) => void;
   readonly #log: ChangeLog;
   readonly #listeners = new Set<ChangeListener>();
   #version = 0;
-  #nextExpiry = Infinity;
 
   constructor(options: ContextStoreOptions) {
     this.#clock = options.clock;
     this.storeId = options.storeId ?? randomStoreId(options.random ?? cryptoRandom);
-    this.#maxRefs = options.maxRefs ?? 100_000;
-    this.#maxPerRef = options.maxContributionsPerRef ?? 64;
+    this.#table = new ContributionTable(options.maxRefs ?? 100_000, options.maxContributionsPerRef ?? 64);
     this.#retention = options.defaultRetention ?? {};
+    this.#maxValueBytes = options.maxValueBytes ?? 256 * 1024;
+    this.#replica = options.mode === 'replica';
+    this.#onListenerError = options.onListenerError ?? (() => undefined);
     this.#log = new ChangeLog(options.historyOps ?? 10_000, 0);
   }
 
@@ -77,7 +90,7 @@ export class ContextStore {
   }
 
   get size(): number {
-    return this.#entries.size;
+    return this.#table.size;
   }
 
   /** Oldest version from which diffSince can still answer. */
@@ -117,54 +130,50 @@ export class ContextStore {
   }
 
   #upsert(input: ContributionInput, now: number): DiffOp | undefined {
-    const stored = normalizeInput(input, now, this.#retention[sectionOf(input.ref)]);
-    let sources = this.#entries.get(input.ref);
-    const previous = sources?.get(input.source);
+    const stored = normalizeInput(input, now, {
+      defaultRetention: this.#retention[sectionOf(input.ref)],
+      maxValueBytes: this.#maxValueBytes,
+    });
+    const previous = this.#table.sources(input.ref)?.get(input.source);
     if (previous && sameContribution(previous.contribution, stored.contribution)) return undefined;
-    if (!sources) {
-      if (this.#entries.size >= this.#maxRefs)
-        throw new CxpError('STORE_FULL', `the store holds ${this.#maxRefs} refs`);
-      sources = new Map();
-      this.#entries.set(input.ref, sources);
-    } else if (!previous && sources.size >= this.#maxPerRef) {
-      throw new CxpError('STORE_FULL', `${input.ref} already has ${this.#maxPerRef} sources`);
-    }
-    sources.set(input.source, stored);
-    this.#trackExpiry(stored);
-    return toOp(previous ? 'replace' : 'add', input.ref, stored.contribution);
+    this.#table.checkRoom(input.ref, input.source);
+    this.#table.set(input.ref, stored);
+    return opOf({ kind: 'upsert', op: previous ? 'replace' : 'add', ref: input.ref, stored });
   }
 
   /** Removes one source's contribution; the others stay. */
   retract(ref: string, source: string): number {
-    const sources = this.#entries.get(ref);
-    if (!sources?.has(source)) return this.#version;
-    this.#removeContribution(ref, source);
+    if (!this.#table.sources(ref)?.has(source)) return this.#version;
+    this.#table.remove(ref, source);
     this.#commit(this.#version, [{ op: 'remove', ref, provenance: { source } }]);
     return this.#version;
   }
 
-  /** Removes every contribution past its retention TTL. Returns how many were removed. */
+  /**
+   * Removes every contribution past its retention TTL and returns how many. A primary commits the
+   * removals as a version (peers get them as DIFF removes); a replica removes them silently.
+   */
   expire(): number {
     const now = this.#clock.now();
-    if (now < this.#nextExpiry) return 0;
+    if (now < this.#table.nextExpiry) return 0;
     const ops: DiffOp[] = [];
     let next = Infinity;
-    for (const [ref, sources] of this.#entries) {
+    for (const [ref, sources] of this.#table.entries()) {
       for (const [source, stored] of sources) {
         if (stored.expiresAtMs === undefined) continue;
         if (stored.expiresAtMs <= now) ops.push({ op: 'remove', ref, provenance: { source } });
         else next = Math.min(next, stored.expiresAtMs);
       }
     }
-    for (const op of ops) this.#removeContribution(op.ref, op.provenance?.source ?? '');
-    this.#nextExpiry = next;
-    this.#commit(this.#version, ops);
+    for (const op of ops) this.#table.remove(op.ref, op.provenance?.source ?? '');
+    this.#table.nextExpiry = next;
+    if (!this.#replica) this.#commit(this.#version, ops);
     return ops.length;
   }
 
   /** Looks a ref up for a viewer, applying expiry and policy per contribution. */
   lookup(ref: string, viewer: Viewer = {}): Lookup {
-    return resolveFor(ref, [...(this.#entries.get(ref)?.values() ?? [])], viewer, this.#clock.now());
+    return resolveFor(ref, this.contributionsOf(ref), viewer, this.#clock.now());
   }
 
   /** The resolved value of a ref ignoring policy (for trusted in-process readers such as the supervisor). */
@@ -176,12 +185,17 @@ export class ContextStore {
 
   /** Every ref currently held, in insertion order. */
   refs(): IterableIterator<string> {
-    return this.#entries.keys();
+    return this.#table.refs();
   }
 
-  /** Stored contributions of a ref (expired ones included until swept). */
+  /** Every ref in ascending order (cached between changes of the ref set). */
+  sortedRefs(): readonly string[] {
+    return this.#table.sortedRefs();
+  }
+
+  /** Stored contributions of a ref (expired ones included until swept). They are frozen. */
   contributionsOf(ref: string): Stored[] {
-    return [...(this.#entries.get(ref)?.values() ?? [])];
+    return [...(this.#table.sources(ref)?.values() ?? [])];
   }
 
   /** DIFF ops from `base` to the current version, compacted; RESYNC_REQUIRED when history is gone. */
@@ -212,7 +226,8 @@ export class ContextStore {
   /**
    * Applies a DIFF received from the store this one replicates. Ops based at or before our version
    * are applied (upserts and removes are idempotent); a diff we already hold is a no-op; a diff
-   * based beyond our version is a gap: RESYNC_REQUIRED.
+   * based beyond our version is a gap: RESYNC_REQUIRED. The bounds of the store hold here too
+   * (STORE_FULL, nothing applied).
    */
   applyDiff(diff: {
     base_version: number;
@@ -231,39 +246,64 @@ export class ContextStore {
         details: { have: this.#version, base_version: diff.base_version },
       });
     }
-    const checked = validateOps(diff.ops);
+    const checked = validateOps(diff.ops, this.#maxValueBytes);
     if (!checked.ok) return checked;
-    applyOps(this.#entries, checked.value, (stored) => {
-      this.#trackExpiry(stored);
-    });
-    this.#commit(diff.base_version, [...diff.ops], diff.version);
+    try {
+      this.#table.checkRoomFor(checked.value);
+    } catch (err) {
+      return { ok: false, error: toCxpError(err) };
+    }
+    for (const op of checked.value) this.#apply(op);
+    this.#commit(diff.base_version, checked.value.map(opOf), diff.version);
     return ok('applied');
+  }
+
+  #apply(op: CheckedOp): void {
+    if (op.kind === 'upsert') this.#table.set(op.ref, op.stored);
+    else this.#table.remove(op.ref, op.source);
   }
 
   /** Replaces the whole content (resync from a full EXPAND); history restarts at `version`. */
   reset(version: number): void {
-    this.#entries.clear();
+    this.#table.clear();
     this.#version = version;
-    this.#nextExpiry = Infinity;
     this.#log.reset(version);
   }
 
-  /** Loads a replicated ref during a resync, without a version change. */
-  load(ref: string, contributions: readonly Stored[]): void {
-    const sources = new Map<string, Stored>();
-    for (const s of contributions.slice(0, this.#maxPerRef)) {
-      sources.set(s.contribution.provenance.source, s);
-      this.#trackExpiry(s);
+  /**
+   * Loads one ref of a resync EXPAND (its `contributions` as received), without a version change.
+   * Everything is checked first (ref grammar, provenance, policy, value, bounds); on any problem
+   * nothing is loaded.
+   */
+  loadWire(ref: string, contributions: readonly unknown[]): Result<void> {
+    const problem = refProblem(ref);
+    if (problem !== undefined) return fail('INVALID_REF', `${truncateText(ref, 64)}: ${problem}`);
+    const checked: CheckedOp[] = [];
+    try {
+      for (const c of contributions) {
+        if (!isPlainObject(c) || !isPlainObject(c.provenance))
+          throw new CxpError('MALFORMED_MESSAGE', `${ref}: contribution without provenance`);
+        const stored = fromWire(
+          c.value,
+          c.provenance as Provenance,
+          c.policy as Policy | undefined,
+          this.#maxValueBytes,
+        );
+        checked.push({ kind: 'upsert', op: 'add', ref, stored });
+      }
+      this.#table.checkRoomFor(checked);
+    } catch (err) {
+      return { ok: false, error: toCxpError(err, 'MALFORMED_MESSAGE') };
     }
-    if (sources.size > 0 && (this.#entries.has(ref) || this.#entries.size < this.#maxRefs))
-      this.#entries.set(ref, sources);
+    for (const op of checked) this.#apply(op);
+    return ok(undefined);
   }
 
   /** Every contribution by ref and source, sorted: equal snapshots mean equal stores. */
   snapshot(): StoreSnapshot {
     const entries: StoreSnapshot['entries'] = {};
-    for (const ref of [...this.#entries.keys()].sort()) {
-      const sources = this.#entries.get(ref) ?? new Map<string, Stored>();
+    for (const ref of this.#table.sortedRefs()) {
+      const sources = this.#table.sources(ref) ?? new Map<string, Stored>();
       const bySource: Record<string, Contribution> = {};
       for (const source of [...sources.keys()].sort()) {
         const stored = sources.get(source);
@@ -274,24 +314,21 @@ export class ContextStore {
     return { version: this.#version, entries };
   }
 
-  #removeContribution(ref: string, source: string): void {
-    const sources = this.#entries.get(ref);
-    sources?.delete(source);
-    if (sources?.size === 0) this.#entries.delete(ref);
-  }
-
-  #trackExpiry(stored: Stored): void {
-    if (stored.expiresAtMs !== undefined) this.#nextExpiry = Math.min(this.#nextExpiry, stored.expiresAtMs);
-  }
-
   /** Records a change; local changes without ops are no change, a replicated diff always moves the version. */
   #commit(base: number, ops: DiffOp[], replicatedVersion?: number): void {
     if (ops.length === 0 && replicatedVersion === undefined) return;
     const version = replicatedVersion ?? this.#version + 1;
     this.#version = version;
-    const entry: ChangeEntry = { base, version, ops };
+    for (const op of ops) Object.freeze(op);
+    const entry: ChangeEntry = Object.freeze({ base, version, ops: Object.freeze(ops) as DiffOp[] });
     this.#log.append(entry);
-    for (const listener of this.#listeners) listener(entry);
+    for (const listener of this.#listeners) {
+      try {
+        listener(entry);
+      } catch (err) {
+        this.#onListenerError(err);
+      }
+    }
   }
 }
 
@@ -299,12 +336,6 @@ function sameContribution(a: Contribution, b: Contribution): boolean {
   return (
     jsonEqual(a.value, b.value) && jsonEqual(a.provenance, b.provenance) && jsonEqual(a.policy, b.policy)
   );
-}
-
-function toOp(op: 'add' | 'replace', ref: string, c: Contribution): DiffOp {
-  const out: DiffOp = { op, ref, value: c.value, provenance: c.provenance };
-  if (c.policy !== undefined) out.policy = c.policy;
-  return out;
 }
 
 function randomStoreId(random: RandomBytes): string {

@@ -84,8 +84,9 @@ export function parseUnchecked(
 
 /** Holds a parsed value to the I-JSON data model and the depth limit. */
 export function checkParsed(value: unknown, options: ParseOptions = {}): Result<unknown> {
-  const issue = checkDataModel(value, options.maxDepth ?? DEFAULT_MAX_DEPTH);
-  if (issue) {
+  const found = checkDataModel(value, options.maxDepth ?? DEFAULT_MAX_DEPTH);
+  if (found) {
+    const issue = { path: truncateText(found.path, 256), message: found.message };
     return fail('MALFORMED_MESSAGE', `${issue.path || '/'}: ${issue.message}`, {
       details: { errors: [issue] },
     });

@@ -51,6 +51,12 @@ const codes = {
       'The message arrived after its `ts + ttl_ms`, or the context it refers to is past its retention TTL.',
   },
   // context
+  UNSUPPORTED_OPERATION: {
+    category: 'protocol',
+    retryable: false,
+    description:
+      'The message is valid but this endpoint does not accept it (for example a CONTEXT_DIFF sent to the gateway request topic).',
+  },
   UNKNOWN_REF: {
     category: 'context',
     retryable: false,
@@ -256,6 +262,18 @@ const codes = {
     category: 'internal',
     retryable: true,
     description: 'A bug or an unexpected failure inside the gateway. It is logged with a stack trace.',
+  },
+  INVALID_CONFIG: {
+    category: 'internal',
+    retryable: false,
+    description:
+      'The configuration is incomplete or inconsistent (a missing or ambiguous secret reference, a malformed MQTT topic filter, a duplicate name, a file that cannot be read); the component refuses to start. `details.problems` lists every problem found.',
+  },
+  INSECURE_CONFIG: {
+    category: 'internal',
+    retryable: false,
+    description:
+      'The configuration would expose a service without the protection the security rules require, for example a listener on a non-loopback interface that accepts anonymous clients, or TLS without a certificate; the component refuses to start. `details.problems` lists them.',
   },
 } as const satisfies Record<string, ErrorCodeInfo>;
 

@@ -3,7 +3,7 @@
  * The cxp-edge command. This build carries the protocol core; the gateway runtime (start, broker,
  * check-config, demo) lands with the runtime release and says so rather than pretending.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeMessage } from '../cxp/message.js';
@@ -37,6 +37,9 @@ Not in this build yet (they land with the gateway runtime):
   cxp-edge start [-c file]   cxp-edge check-config -c file   cxp-edge broker [-c file]   cxp-edge demo
 `;
 
+/** validate reads at most this much (a message is at most 1 MiB by default). */
+const MAX_FILE_BYTES = 16 * 1024 * 1024;
+
 const PLANNED = new Set(['start', 'check-config', 'broker', 'demo']);
 
 function validate(args: string[]): number {
@@ -45,9 +48,17 @@ function validate(args: string[]): number {
     process.stderr.write('usage: cxp-edge validate <file> [--msgpack]\n');
     return 2;
   }
-  const result = decodeMessage(readFileSync(file), {
-    encoding: args.includes('--msgpack') ? 'msgpack' : 'json',
-  });
+  let bytes: Uint8Array;
+  try {
+    if (statSync(file).size > MAX_FILE_BYTES) throw new Error(`larger than ${MAX_FILE_BYTES} bytes`);
+    bytes = readFileSync(file);
+  } catch (err) {
+    process.stderr.write(
+      `cxp-edge validate: cannot read ${file}: ${err instanceof Error ? err.message : String(err)}\n`,
+    );
+    return 2;
+  }
+  const result = decodeMessage(bytes, { encoding: args.includes('--msgpack') ? 'msgpack' : 'json' });
   if (result.ok) {
     process.stdout.write(`valid ${result.message.type}\n`);
     return 0;

@@ -62,12 +62,12 @@ export class ContextProvider {
   }
 
   /**
-   * A peer's ACK of a version: nothing to do when it is current; the catch-up DIFF when it is behind;
+   * A peer's ACK of a version: the catch-up DIFF from it (empty when the peer is current, which
+   * confirms it);
    * an error ACK (RESYNC_REQUIRED) when it cannot be caught up and must EXPAND in full.
    */
   handleAck(ack: MessageOf<'CONTEXT_ACK'>, viewer?: Viewer): Result<MessageOf<'CONTEXT_DIFF'> | undefined> {
     if (typeof ack.ack !== 'number' || ack.status !== 'ok') return ok(undefined);
-    if (ack.ack === this.#o.store.version) return ok(undefined);
     const diff = this.diffSince(ack.ack, viewer);
     if (diff.ok) return ok(withCorrelation(diff.value, ack.id));
     return fail(diff.error.code, diff.error.message, { details: diff.error.details });

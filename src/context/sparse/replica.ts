@@ -1,30 +1,35 @@
 import { fail, ok, type Result } from '../../cxp/errors.js';
 import type { MessageFactory } from '../../cxp/message.js';
 import type { MessageOf } from '../../cxp/schema/index.js';
-import type { Slice } from '../../cxp/schema/context-messages.js';
-import { fromWire, type Stored } from '../contribution.js';
 import type { ContextStore } from '../store.js';
 
-export type ReplicaState = 'unsynced' | 'resyncing' | 'synced';
+/**
+ * unsynced: nothing loaded yet. resyncing: reading a full EXPAND, page by page. catching-up: holds a
+ * version and asked the provider (numeric ACK) for the DIFF from it. synced: applying DIFFs in order.
+ */
+export type ReplicaState = 'unsynced' | 'resyncing' | 'catching-up' | 'synced';
 
 /** Messages the replica wants sent to its provider. */
 export type ReplicaOutput = MessageOf<'CONTEXT_REQUEST'> | MessageOf<'CONTEXT_ACK'>;
 
 export interface ContextReplicaOptions {
-  /** The replica's own store; it must only be changed through this replica. */
+  /** The replica's own store (mode: 'replica'); it must only be changed through this replica. */
   store: ContextStore;
   messages: MessageFactory;
   /** Purpose declared when requesting the full context. */
   purpose?: string;
+  /** Gap DIFFs tolerated while catching up before the catch-up ACK is sent again. Default 16. */
+  catchUpRetryAfter?: number;
 }
 
 /**
- * The receiving side of a DIFF stream. A DIFF that starts at or before our version is applied; one
- * we already hold is ignored; one based beyond our version (a gap), or from a different store_id
- * (the provider restarted), starts a resync by full EXPAND of `**`, paged with the `after` cursor
- * when the provider truncates.
- * Applied DIFFs are acknowledged by message id. After a resync the replica ACKs the version it
- * holds (a numeric ack), and the provider answers with the DIFF that catches it up.
+ * The receiving side of a DIFF stream.
+ * - A DIFF that starts at or before our version is applied; one we already hold is ignored.
+ * - A gap (a DIFF based beyond our version) while synced asks for a catch-up: a numeric ACK of the
+ *   version held, which the provider answers with the DIFF from there (or RESYNC_REQUIRED). DIFFs
+ *   that still do not fit are ignored meanwhile; after `catchUpRetryAfter` of them the ACK is repeated.
+ * - Never synced, a new store_id (the provider restarted) or RESYNC_REQUIRED start a full resync:
+ *   EXPAND of `**` at depth full, paged with the `after` cursor, then a catch-up.
  */
 export class ContextReplica {
   readonly #o: ContextReplicaOptions;
@@ -33,6 +38,7 @@ export class ContextReplica {
   #pending: string | undefined;
   #firstPage = true;
   #after: string | undefined;
+  #gaps = 0;
 
   constructor(options: ContextReplicaOptions) {
     this.#o = options;
@@ -58,22 +64,27 @@ export class ContextReplica {
     if (this.#state === 'resyncing') return [];
     if (this.#state === 'unsynced' || this.#restarted(diff.store_id)) return this.resync();
     const applied = this.#o.store.applyDiff(diff);
-    if (applied.ok) return [this.#ack(diff.id ?? '*', diff.id)];
-    if (applied.error.code === 'RESYNC_REQUIRED') return this.resync();
-    return [this.#o.messages.errorReply(applied.error, diff.id === undefined ? {} : { id: diff.id })];
+    if (applied.ok) {
+      // Applied, or an (empty) DIFF ending at our version: we are current.
+      if (applied.value === 'applied' || diff.version === this.#o.store.version) this.#state = 'synced';
+      return [this.#ack(diff.id ?? '*', diff.id)];
+    }
+    if (applied.error.code !== 'RESYNC_REQUIRED') {
+      return [this.#o.messages.errorReply(applied.error, diff.id === undefined ? {} : { id: diff.id })];
+    }
+    if (this.#state === 'synced') return this.#catchUp();
+    this.#gaps += 1;
+    return this.#gaps >= (this.#o.catchUpRetryAfter ?? 16) ? this.#catchUp() : [];
   }
 
   handleExpand(expand: MessageOf<'CONTEXT_EXPAND'>): Result<ReplicaOutput[]> {
     if (this.#state !== 'resyncing' || expand.correlation_id !== this.#pending) return ok([]);
-    if (expand.version === undefined) return fail('MALFORMED_MESSAGE', 'a resync EXPAND must carry version');
-    const loaded = loadSlices(expand.payload);
-    if (!loaded.ok) return loaded;
-    if (this.#firstPage) {
-      this.#o.store.reset(expand.version);
-      this.#providerStoreId = expand.store_id;
-      this.#firstPage = false;
+    const loaded = this.#load(expand);
+    if (!loaded.ok) {
+      this.#state = 'unsynced';
+      this.#pending = undefined;
+      return loaded;
     }
-    for (const [ref, stored] of loaded.value) this.#o.store.load(ref, stored);
     const last = lastProcessed(expand);
     if (
       expand.truncated === true &&
@@ -83,15 +94,37 @@ export class ContextReplica {
       this.#after = last;
       return ok([this.#request(['**'], last)]);
     }
-    this.#state = 'synced';
     this.#pending = undefined;
-    return ok([this.#ack(this.#o.store.version, expand.id)]);
+    return ok(this.#catchUp());
   }
 
   /** An error ACK from the provider: RESYNC_REQUIRED restarts the resync. */
   handleAck(ack: MessageOf<'CONTEXT_ACK'>): ReplicaOutput[] {
     if (ack.status === 'rejected' && ack.error?.code === 'RESYNC_REQUIRED') return this.resync();
     return [];
+  }
+
+  #load(expand: MessageOf<'CONTEXT_EXPAND'>): Result<void> {
+    if (expand.version === undefined) return fail('MALFORMED_MESSAGE', 'a resync EXPAND must carry version');
+    if (this.#firstPage) {
+      this.#o.store.reset(expand.version);
+      this.#providerStoreId = expand.store_id;
+      this.#firstPage = false;
+    }
+    for (const [ref, slice] of Object.entries(expand.payload)) {
+      const contributions = slice.contributions;
+      if (!Array.isArray(contributions))
+        return fail('MALFORMED_MESSAGE', `${ref}: a full slice carries contributions[]`);
+      const loaded = this.#o.store.loadWire(ref, contributions);
+      if (!loaded.ok) return loaded;
+    }
+    return ok(undefined);
+  }
+
+  #catchUp(): ReplicaOutput[] {
+    this.#state = 'catching-up';
+    this.#gaps = 0;
+    return [this.#ack(this.#o.store.version, undefined)];
   }
 
   /** A different store_id means the provider restarted; one seen first after a resync is adopted. */
@@ -129,19 +162,4 @@ export class ContextReplica {
 function lastProcessed(expand: MessageOf<'CONTEXT_EXPAND'>): string | undefined {
   const refs = [...Object.keys(expand.payload), ...(expand.denied ?? []).map((d) => d.ref)];
   return refs.length === 0 ? undefined : refs.reduce((a, b) => (b > a ? b : a));
-}
-
-function loadSlices(payload: Record<string, Record<string, unknown>>): Result<[string, Stored[]][]> {
-  const out: [string, Stored[]][] = [];
-  for (const [ref, raw] of Object.entries(payload)) {
-    const contributions = (raw as Slice).contributions;
-    if (!Array.isArray(contributions))
-      return fail('MALFORMED_MESSAGE', `${ref}: a full slice carries contributions[]`);
-    try {
-      out.push([ref, contributions.map((c) => fromWire(c.value, c.provenance, c.policy))]);
-    } catch (err) {
-      return fail('MALFORMED_MESSAGE', `${ref}: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  return ok(out);
 }

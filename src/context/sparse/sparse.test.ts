@@ -20,7 +20,7 @@ function world(options: { historyOps?: number; maxItems?: number } = {}) {
     messages: new MessageFactory({ clock, ids, source: { id: 'gw', kind: 'gateway' } }),
     expandLimits: { maxItems: options.maxItems ?? 1000 },
   });
-  const replicaStore = new ContextStore({ clock, storeId: 'mirror' });
+  const replicaStore = new ContextStore({ clock, storeId: 'mirror', mode: 'replica' });
   const replica = new ContextReplica({
     store: replicaStore,
     messages: new MessageFactory({ clock, ids, source: { id: 'agent', kind: 'agent' } }),
@@ -63,16 +63,51 @@ describe('sparse flow: DIFF stream with gap detection and resync', () => {
     expect(w.replicaStore.version).toBe(3);
   });
 
-  it('detects a lost DIFF and resynchronises by full EXPAND', () => {
+  it('asks for a catch-up DIFF when one is lost, and ignores later gaps meanwhile', () => {
     const w = world();
     w.pump(w.replica.resync());
     for (let i = 0; i < 5; i++) w.store.put({ ref: `task/t${i}`, source: 'mes', value: i });
     w.pump(w.replica.handleDiff(w.diffs[0]!));
+    expect(w.replica.state).toBe('synced');
     const out = w.replica.handleDiff(w.diffs[3]!);
-    expect(out.map((m) => m.type)).toEqual(['CONTEXT_REQUEST']);
-    expect(out[0]).toMatchObject({ request: ['**'], depth: 'full', purpose: 'monitoring' });
+    expect(out).toEqual([expect.objectContaining({ type: 'CONTEXT_ACK', ack: 1, status: 'ok' })]);
+    expect(w.replica.state).toBe('catching-up');
     expect(w.replica.handleDiff(w.diffs[4]!)).toEqual([]);
     w.pump(out);
+    expect(w.replica.state).toBe('synced');
+    expect(w.replicaStore.snapshot()).toEqual(w.store.snapshot());
+  });
+
+  it('falls back to a full EXPAND when the provider cannot catch it up', () => {
+    const w = world({ historyOps: 1 });
+    w.pump(w.replica.resync());
+    for (let i = 0; i < 5; i++) w.store.put({ ref: `task/t${i}`, source: 'mes', value: i });
+    const out = w.replica.handleDiff(w.diffs[3]!);
+    w.pump(out);
+    expect(w.replica.state).toBe('synced');
+    expect(w.replicaStore.snapshot()).toEqual(w.store.snapshot());
+  });
+
+  it('finishes a paged resync while the provider keeps changing (no livelock)', () => {
+    const w = world({ maxItems: 2 });
+    for (let i = 0; i < 5; i++) w.store.put({ ref: `world/r${i}`, source: 's', value: i });
+    const queue: ReplicaOutput[] = w.replica.resync();
+    let delivered = w.diffs.length;
+    for (let round = 0; round < 50 && queue.length > 0; round++) {
+      w.store.put({ ref: 'world/sensor', source: 's', value: round });
+      const msg = queue.shift()!;
+      if (msg.type === 'CONTEXT_REQUEST') {
+        const next = w.replica.handleExpand(w.provider.handleRequest(msg, {}));
+        if (!next.ok) throw next.error;
+        queue.push(...next.value);
+      } else {
+        const answer = w.provider.handleAck(msg);
+        if (answer.ok && answer.value) queue.push(...w.replica.handleDiff(answer.value));
+      }
+      for (; delivered < w.diffs.length; delivered++)
+        queue.push(...w.replica.handleDiff(w.diffs[delivered]!));
+    }
+    expect(w.replica.state).toBe('synced');
     expect(w.replicaStore.snapshot()).toEqual(w.store.snapshot());
   });
 
@@ -138,14 +173,17 @@ describe('sparse flow: DIFF stream with gap detection and resync', () => {
     const detailed = w.provider.handleRequest({ ...req, depth: 'detailed' }, {});
     const r = w.replica.handleExpand({ ...detailed, correlation_id: req.id });
     expect(r.ok ? undefined : r.error.code).toBe('MALFORMED_MESSAGE');
-    const noVersion = w.replica.handleExpand({ ...detailed, version: undefined, correlation_id: req.id });
+    expect(w.replica.state).toBe('unsynced');
+    const req2 = w.replica.resync()[0] as MessageOf<'CONTEXT_REQUEST'>;
+    const noVersion = w.replica.handleExpand({ ...detailed, version: undefined, correlation_id: req2.id });
     expect(noVersion.ok ? undefined : noVersion.error.code).toBe('MALFORMED_MESSAGE');
+    const req3 = w.replica.resync()[0] as MessageOf<'CONTEXT_REQUEST'>;
     const badStamp = w.replica.handleExpand({
       ...detailed,
-      correlation_id: req.id,
+      correlation_id: req3.id,
       payload: { 'world/a': { contributions: [{ value: 1, provenance: { source: 's' } }] } },
     });
-    expect(badStamp.ok ? undefined : badStamp.error.code).toBe('MALFORMED_MESSAGE');
+    expect(badStamp.ok ? undefined : badStamp.error.code).toBe('INVALID_CONTRIBUTION');
   });
 
   it('answers a bad DIFF with an error ACK and ignores unrelated ACKs', () => {
@@ -161,9 +199,12 @@ describe('sparse flow: DIFF stream with gap detection and resync', () => {
     expect(
       w.provider.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 'msg', status: 'ok' }),
     ).toEqual({ ok: true, value: undefined });
-    expect(w.provider.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 1, status: 'ok' })).toEqual({
-      ok: true,
-      value: undefined,
+    const current = w.provider.handleAck({ cxp_version: '1.0', type: 'CONTEXT_ACK', ack: 1, status: 'ok' });
+    expect(current.ok && current.value).toMatchObject({
+      type: 'CONTEXT_DIFF',
+      base_version: 1,
+      version: 1,
+      ops: [],
     });
   });
 });
@@ -181,7 +222,11 @@ describe('resync of a large store', () => {
     let requests = 0;
     const queue = w.replica.resync();
     for (let msg = queue.shift(); msg; msg = queue.shift()) {
-      if (msg.type !== 'CONTEXT_REQUEST') continue;
+      if (msg.type !== 'CONTEXT_REQUEST') {
+        const answer = w.provider.handleAck(msg);
+        if (answer.ok && answer.value) queue.push(...w.replica.handleDiff(answer.value));
+        continue;
+      }
       requests += 1;
       expect(msg.request).toEqual(['**']);
       const next = w.replica.handleExpand(w.provider.handleRequest(msg, {}));

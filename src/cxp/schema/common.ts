@@ -1,4 +1,11 @@
-import { Type, type Static, type TLiteral, type TProperties, type TUnion } from '@sinclair/typebox';
+import {
+  Type,
+  type SchemaOptions,
+  type Static,
+  type TLiteral,
+  type TProperties,
+  type TUnion,
+} from '@sinclair/typebox';
 import { DURATION_PATTERN } from '../time.js';
 
 /** Shared pieces of every CXP v1 message. Objects accept unknown fields (kept and ignored). */
@@ -9,11 +16,12 @@ export const SUPPORTED_MAJORS = [1] as const;
 /** A closed enum of string literals as a TypeBox union (the literal union stays in the static type). */
 export function literalUnion<T extends string>(
   values: readonly T[],
-  description?: string,
+  options?: string | SchemaOptions,
 ): TUnion<TLiteral<T>[]> {
+  const opts = typeof options === 'string' ? { description: options } : (options ?? {});
   return Type.Union(
     values.map((v) => Type.Literal(v)),
-    description === undefined ? {} : { description },
+    opts,
   );
 }
 
