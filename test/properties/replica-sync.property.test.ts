@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/cxp/clock.js';
 import { IdGenerator } from '../../src/cxp/ids.js';
 import { MessageFactory } from '../../src/cxp/message.js';
-import type { MessageOf } from '../../src/cxp/schema/index.js';
 import { ContextProvider } from '../../src/context/sparse/provider.js';
 import { ContextReplica, type ReplicaOutput } from '../../src/context/sparse/replica.js';
 import { ContextStore } from '../../src/context/store.js';
