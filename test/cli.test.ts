@@ -38,11 +38,7 @@ describe('cxp-edge CLI', () => {
     expect(JSON.parse(r.out)).toMatchObject({ code: 'UNSUPPORTED_VERSION', retryable: false });
   });
 
-  it('says plainly which commands are not in this build, and refuses unknown ones', () => {
-    expect(cli('start')).toMatchObject({
-      code: 2,
-      err: expect.stringContaining('not available in this build') as unknown,
-    });
+  it('refuses unknown commands and reports unreadable files', () => {
     expect(cli('frobnicate')).toMatchObject({
       code: 2,
       err: expect.stringContaining('unknown command') as unknown,
@@ -52,5 +48,30 @@ describe('cxp-edge CLI', () => {
       code: 2,
       err: expect.stringContaining('cannot read') as unknown,
     });
+  });
+
+  it('check-config prints every problem with its path and exits 1', () => {
+    const bad = join(dir, 'bad.yaml');
+    writeFileSync(
+      bad,
+      'http:\n  port: 70000\n  prot: 1\nmqtt:\n  keepalive_s: two\nbridges:\n  - kind: teleporter\n    id: t1\n',
+    );
+    const r = cli('check-config', '-c', bad);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('/http/port');
+    expect(r.err).toContain('/http/prot: unknown key');
+    expect(r.err).toContain('/mqtt/keepalive_s');
+    expect(r.err).toContain('4 problem(s)');
+    const good = join(dir, 'good.yaml');
+    writeFileSync(good, 'gateway:\n  id: station-7\n');
+    expect(cli('check-config', '-c', good)).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('gateway id station-7') as unknown,
+    });
+    expect(cli('start', '-c', bad).code).toBe(1);
+  });
+
+  it('accepts the shipped default configuration', () => {
+    expect(cli('check-config', '-c', join(root, 'config/default.yaml')).code).toBe(0);
   });
 });

@@ -4,43 +4,26 @@
  * check-config, demo) lands with the runtime release and says so rather than pretending.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeMessage } from '../cxp/message.js';
-
-/** The package's version, found by walking up from this file (it runs from src/ and from dist/src/). */
-function packageVersion(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    try {
-      const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
-        name?: string;
-        version?: string;
-      };
-      if (pkg.name === 'cxp-edge' && pkg.version !== undefined) return pkg.version;
-    } catch {
-      // no package.json here: keep walking up
-    }
-  }
-  return 'unknown';
-}
+import { configPath, packageVersion, printIssues, readConfig, runBroker, runGateway } from './commands.js';
 
 const pkg = { version: packageVersion() };
 
 const HELP = `cxp-edge ${pkg.version}: edge gateway for robots and factory printing stations (CXP)
 
 Usage:
+  cxp-edge start [-c file]               run the gateway (default config: config/default.yaml)
+  cxp-edge check-config [-c file]        validate a config; prints every problem, exit 1 if any
+  cxp-edge broker [-c file]              run only the embedded MQTT broker sidecar
+  cxp-edge demo [-c file]                gateway + embedded broker + simulated sources
   cxp-edge validate <file> [--msgpack]   decode and validate one CXP message (JSON or MessagePack)
-  cxp-edge --version                     print the version
-  cxp-edge --help                        this help
+  cxp-edge --version | --help
 
-Not in this build yet (they land with the gateway runtime):
-  cxp-edge start [-c file]   cxp-edge check-config -c file   cxp-edge broker [-c file]   cxp-edge demo
+Environment: CXP_EDGE_<SECTION>__<KEY>=value overrides a config value (e.g. CXP_EDGE_HTTP__PORT=9500).
 `;
 
 /** validate reads at most this much (a message is at most 1 MiB by default). */
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
-
-const PLANNED = new Set(['start', 'check-config', 'broker', 'demo']);
 
 function validate(args: string[]): number {
   const file = args.find((a) => !a.startsWith('-'));
@@ -67,7 +50,12 @@ function validate(args: string[]): number {
   return 1;
 }
 
-function main(argv: string[]): number {
+function configArg(args: string[]): string | undefined {
+  const i = args.findIndex((a) => a === '-c' || a === '--config');
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(HELP);
@@ -78,14 +66,29 @@ function main(argv: string[]): number {
     return 0;
   }
   if (command === 'validate') return validate(rest);
-  if (PLANNED.has(command)) {
-    process.stderr.write(
-      `cxp-edge ${command}: not available in this build; it lands with the gateway runtime\n`,
-    );
+  if (!['start', 'check-config', 'broker', 'demo'].includes(command)) {
+    process.stderr.write(`cxp-edge: unknown command "${command}"; see cxp-edge --help\n`);
     return 2;
   }
-  process.stderr.write(`cxp-edge: unknown command "${command}"; see cxp-edge --help\n`);
-  return 2;
+  const loaded = readConfig(configPath(configArg(rest)));
+  if (!loaded.ok) {
+    printIssues(loaded);
+    return 1;
+  }
+  if (command === 'check-config') {
+    process.stdout.write(`${loaded.path}: ok (gateway id ${loaded.config.gateway.id})\n`);
+    return 0;
+  }
+  if (command === 'broker') return runBroker(loaded.config);
+  return runGateway(loaded.config, { demo: command === 'demo' });
 }
 
-process.exitCode = main(process.argv.slice(2));
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`cxp-edge: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

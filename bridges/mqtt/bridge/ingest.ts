@@ -1,0 +1,111 @@
+import { parseBytes } from '../../../src/cxp/codec.js';
+import { CxpError, fail, ok, type Result } from '../../../src/cxp/errors.js';
+import { isPlainObject } from '../../../src/cxp/data-model.js';
+import type { ContributionInput } from '../../../src/context/contribution.js';
+import { refProblem } from '../../../src/context/refs.js';
+import { matchTopic, type TopicCaptures } from '../topics.js';
+import type { IngestRule } from './config.js';
+
+/**
+ * Ingest rules: an MQTT message on a matching topic becomes one contribution to the context store.
+ * Pure: topic and bytes in, a ContributionInput (or a coded error) out.
+ */
+export class IngestRules {
+  readonly #rules: readonly IngestRule[];
+  readonly #maxBytes: number;
+
+  constructor(rules: readonly IngestRule[], maxBytes: number) {
+    this.#rules = rules;
+    this.#maxBytes = maxBytes;
+  }
+
+  get filters(): string[] {
+    return [...new Set(this.#rules.map((r) => r.filter))];
+  }
+
+  /** Every contribution the message makes (one per matching rule), or the errors it caused. */
+  apply(topic: string, payload: Uint8Array): { inputs: ContributionInput[]; errors: CxpError[] } {
+    const inputs: ContributionInput[] = [];
+    const errors: CxpError[] = [];
+    for (const rule of this.#rules) {
+      const captures = matchTopic(rule.filter, topic);
+      if (!captures) continue;
+      const made = contribution(rule, topic, captures, payload, this.#maxBytes);
+      if (made.ok) inputs.push(made.value);
+      else errors.push(made.error);
+    }
+    return { inputs, errors };
+  }
+}
+
+function contribution(
+  rule: IngestRule,
+  topic: string,
+  captures: TopicCaptures,
+  payload: Uint8Array,
+  maxBytes: number,
+): Result<ContributionInput> {
+  const ref = expandRef(rule.ref, topic, captures);
+  const problem = refProblem(ref);
+  if (problem !== undefined) return fail('INVALID_REF', `topic ${topic} gives ref "${ref}": ${problem}`);
+  const decoded = decodePayload(payload, rule.encoding, maxBytes);
+  if (!decoded.ok) return decoded;
+  const picked = rule.field === undefined ? decoded.value : pick(decoded.value, rule.field);
+  if (picked === undefined)
+    return fail('INVALID_PARAMS', `field "${rule.field ?? ''}" is not in the payload of ${topic}`);
+  const input: ContributionInput = {
+    ref,
+    source: rule.source ?? `mqtt:${topic}`,
+    value: rule.unit === undefined ? picked : { value: picked, unit: rule.unit },
+    confidence: rule.confidence,
+    kind: 'mqtt',
+    via: [`mqtt:${topic}`],
+  };
+  if (rule.retention !== undefined) input.policy = { retention_ttl: rule.retention };
+  if (rule.stamp_field !== undefined) {
+    const stamp = pick(decoded.value, rule.stamp_field);
+    if (typeof stamp === 'number' || typeof stamp === 'string') input.stamp = stamp;
+  }
+  return ok(input);
+}
+
+/** `{1}`, `{2}`... the + captures; `{#}` the # remainder; `{topic}` the topic. */
+export function expandRef(template: string, topic: string, captures: TopicCaptures): string {
+  return template.replace(/\{(\d+|#|topic)\}/g, (_m, key: string) => {
+    if (key === 'topic') return topic;
+    if (key === '#') return captures.rest ?? '';
+    return captures.plus[Number(key) - 1] ?? '';
+  });
+}
+
+function decodePayload(
+  payload: Uint8Array,
+  encoding: IngestRule['encoding'],
+  maxBytes: number,
+): Result<unknown> {
+  if (encoding === 'msgpack') return parseBytes(payload, 'msgpack', { maxBytes });
+  if (payload.byteLength > maxBytes)
+    return fail('MESSAGE_TOO_LARGE', `payload of ${payload.byteLength} bytes`);
+  if (encoding === 'text') return text(payload);
+  const json = parseBytes(payload, 'json', { maxBytes });
+  return encoding === 'json' || json.ok ? json : text(payload);
+}
+
+function text(payload: Uint8Array): Result<string> {
+  try {
+    return ok(new TextDecoder('utf-8', { fatal: true }).decode(payload).trim());
+  } catch {
+    return fail('MALFORMED_MESSAGE', 'payload is neither JSON nor UTF-8 text');
+  }
+}
+
+/** A dotted path into objects and arrays (`data.temp`, `values.0`). */
+export function pick(value: unknown, path: string): unknown {
+  let node: unknown = value;
+  for (const key of path.split('.')) {
+    if (Array.isArray(node) && /^\d+$/.test(key)) node = node[Number(key)];
+    else if (isPlainObject(node) && Object.hasOwn(node, key)) node = node[key];
+    else return undefined;
+  }
+  return node;
+}

@@ -1,0 +1,162 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../../src/cxp/clock.js';
+import type { ContributionInput } from '../../../src/context/contribution.js';
+import type { ContextStore } from '../../../src/context/store.js';
+import { BoundedQueue } from '../../../src/runtime/bounded-queue.js';
+import type { Component } from '../../../src/runtime/lifecycle.js';
+import type { GatewayMetrics } from '../../../src/runtime/metrics.js';
+import type { Plugin } from '../../../src/runtime/plugins.js';
+import type { InboundMessage, MqttConnection } from '../connection.js';
+import { MqttBridgeConfig } from './config.js';
+import { ExportRules, type ExportMessage } from './export.js';
+import { IngestRules } from './ingest.js';
+
+/** What the gateway gives every bridge and device plugin. */
+export interface GatewayServices {
+  store: ContextStore;
+  connection: MqttConnection;
+  metrics: GatewayMetrics;
+  maxMessageBytes: number;
+}
+
+/** Ingest messages applied to the store per turn of the event loop (one store version per batch). */
+const BATCH = 500;
+
+/**
+ * The MQTT bridge: field topics into context (ingest rules), context into topics (export rules).
+ * Ingested messages wait in a bounded queue (policy and capacity from config, drops counted) and
+ * are applied in batches; exports follow every committed store change.
+ */
+export class MqttBridge implements Component {
+  readonly name: string;
+  readonly #config: MqttBridgeConfig;
+  readonly #services: GatewayServices;
+  readonly #logger: Logger;
+  readonly #ingest: IngestRules;
+  readonly #export: ExportRules;
+  readonly #queue: BoundedQueue<InboundMessage>;
+  readonly #route: string;
+  #scheduled = false;
+  #accepting = true;
+  #deferTimer: NodeJS.Timeout | undefined;
+  #cleanups: (() => void)[] = [];
+
+  constructor(config: MqttBridgeConfig, services: GatewayServices, logger: Logger, clock: Clock) {
+    this.#config = config;
+    this.#services = services;
+    this.#logger = logger;
+    this.name = `bridge:${config.id}`;
+    this.#route = `mqtt_bridge:${config.id}`;
+    this.#ingest = new IngestRules(config.ingest, services.maxMessageBytes);
+    this.#export = new ExportRules(config.export, services.store, clock);
+    this.#queue = new BoundedQueue({ capacity: config.queue.capacity, policy: config.queue.policy });
+  }
+
+  start(): Promise<void> {
+    for (const filter of this.#ingest.filters) {
+      this.#cleanups.push(
+        this.#services.connection.subscribe(filter, 1, (m) => {
+          this.#onMessage(m);
+        }),
+      );
+    }
+    if (this.#config.export.length > 0) {
+      this.#cleanups.push(
+        this.#services.store.onChange((change) => {
+          this.#publish(this.#export.onOps(change.ops));
+        }),
+      );
+    }
+    return Promise.resolve();
+  }
+
+  quiesce(): void {
+    this.#accepting = false;
+  }
+
+  stop(): Promise<void> {
+    this.#accepting = false;
+    for (const c of this.#cleanups) c();
+    this.#cleanups = [];
+    clearTimeout(this.#deferTimer);
+    this.#drain();
+    return Promise.resolve();
+  }
+
+  #onMessage(message: InboundMessage): void {
+    if (!this.#accepting) return;
+    this.#services.metrics.messagesIn.inc({ route: this.#route, kind: 'mqtt' });
+    if (this.#queue.push(message) !== 'queued')
+      this.#services.metrics.dropped.inc({ route: this.#route, reason: 'queue_full' });
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#drain();
+      });
+    }
+  }
+
+  /** Applies up to BATCH queued messages as one store version; reschedules if more wait. */
+  #drain(): void {
+    const inputs: ContributionInput[] = [];
+    for (let i = 0; i < BATCH; i++) {
+      const m = this.#queue.shift();
+      if (!m) break;
+      const { inputs: made, errors } = this.#ingest.apply(m.topic, m.payload);
+      inputs.push(...made);
+      for (const e of errors) this.#reject(m.topic, e.code, e.message);
+    }
+    this.#services.metrics.queued.set({ route: this.#route }, this.#queue.size);
+    if (inputs.length > 0) {
+      const result = this.#services.store.putMany(inputs);
+      for (const r of result.rejected)
+        this.#reject(inputs[r.index]?.ref ?? '?', r.error.code, r.error.message);
+    }
+    if (this.#queue.size > 0 && !this.#scheduled) {
+      this.#scheduled = true;
+      setImmediate(() => {
+        this.#scheduled = false;
+        this.#drain();
+      });
+    }
+  }
+
+  #reject(where: string, code: string, message: string): void {
+    this.#services.metrics.errors.inc({ route: this.#route, code });
+    this.#logger.debug({ where, code, message }, 'ingest refused');
+  }
+
+  #publish(messages: ExportMessage[]): void {
+    for (const m of messages) {
+      this.#services.connection.publish(m.topic, m.payload, {
+        qos: m.qos,
+        retain: m.retain,
+        properties: { contentType: m.contentType },
+      });
+      this.#services.metrics.messagesOut.inc({ route: this.#route, kind: 'export' });
+    }
+    this.#scheduleDeferred();
+  }
+
+  #scheduleDeferred(): void {
+    if (this.#deferTimer) return;
+    const { messages, nextInMs } = this.#export.due();
+    if (messages.length > 0) this.#publish(messages);
+    if (nextInMs !== undefined) {
+      this.#deferTimer = setTimeout(
+        () => {
+          this.#deferTimer = undefined;
+          this.#scheduleDeferred();
+        },
+        Math.max(1, nextInMs),
+      );
+    }
+  }
+}
+
+export const mqttBridgePlugin: Plugin<MqttBridgeConfig, GatewayServices> = {
+  kind: 'mqtt',
+  configSchema: MqttBridgeConfig,
+  create: (context, services) => new MqttBridge(context.config, services, context.logger, context.clock),
+};

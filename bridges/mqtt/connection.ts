@@ -1,0 +1,316 @@
+import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Component } from '../../src/runtime/lifecycle.js';
+import { Backoff } from '../../src/runtime/backoff.js';
+import type { GatewayMetrics } from '../../src/runtime/metrics.js';
+import { topicMatches } from './topics.js';
+import type { OutboundQueue, QueuedEntry, QueuedMessage } from './outbound-queue.js';
+
+/** Incoming message as handlers see it. */
+export interface InboundMessage {
+  topic: string;
+  payload: Uint8Array;
+  /** MQTT 5 properties when the broker speaks 5 (response topic, correlation data, content type). */
+  properties: IPublishPacket['properties'];
+}
+
+export type InboundHandler = (message: InboundMessage) => void;
+
+export interface PublishOptions {
+  qos: 0 | 1 | 2;
+  retain?: boolean;
+  /** MQTT 5 only; dropped silently on 3.1.1. */
+  properties?: QueuedMessage['properties'];
+}
+
+export interface MqttConnectionOptions {
+  /** Resolved at start: the embedded broker's port is known only once it listens. */
+  url: () => string;
+  /** Resolved at start (reads secrets and certificate files). */
+  clientOptions: () => Promise<IClientOptions>;
+  protocol: 'auto' | '3.1.1' | '5';
+  /** Retained `online`/`offline` status with a last will. */
+  statusTopic: string;
+  reconnect: { initialMs: number; maxMs: number; jitter: number };
+  inflight: number;
+  /** Opens where QoS 1/2 messages wait while the broker is away (disk or memory, bounded). */
+  openOutbound: () => Promise<OutboundQueue>;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  name: string;
+}
+
+/**
+ * The gateway's MQTT connection. MQTT.js's own fixed-interval reconnect is off: this class reconnects
+ * with capped exponential backoff plus jitter, re-subscribes after every connect, sets a retained
+ * last will on the status topic, and speaks MQTT 5 only when the broker accepts it.
+ * QoS 1/2 publishes go through the outbound queue first and are handed to MQTT.js in order, at most
+ * `inflight` at a time, only while connected; an entry leaves the queue when the broker acknowledges it.
+ */
+export class MqttConnection implements Component {
+  readonly name: string;
+  readonly #o: MqttConnectionOptions;
+  readonly #backoff: Backoff;
+  readonly #handlers = new Map<string, { qos: 0 | 1 | 2; handlers: Set<InboundHandler> }>();
+  readonly #handed = new Set<number>();
+  #client: MqttClient | undefined;
+  #version: 4 | 5 = 5;
+  #connected = false;
+  #stopping = false;
+  #timer: NodeJS.Timeout | undefined;
+  #pumping = false;
+  #outbound: OutboundQueue | undefined;
+  #url = '';
+  #clientOptions: IClientOptions = {};
+
+  constructor(options: MqttConnectionOptions) {
+    this.#o = options;
+    this.name = options.name;
+    this.#backoff = new Backoff(options.reconnect);
+    this.#version = options.protocol === '3.1.1' ? 4 : 5;
+  }
+
+  get connected(): boolean {
+    return this.#connected;
+  }
+
+  /** 5 or 4 (3.1.1): what the current session speaks. */
+  get protocolVersion(): 4 | 5 {
+    return this.#version;
+  }
+
+  /** Starting does not wait for the broker: the gateway runs (and queues) while it is away. */
+  async start(): Promise<void> {
+    this.#outbound = await this.#o.openOutbound();
+    this.#clientOptions = await this.#o.clientOptions();
+    this.#url = this.#o.url();
+    this.#open();
+  }
+
+  /** Registers a handler; the subscription is (re)made on every connect. */
+  subscribe(filter: string, qos: 0 | 1 | 2, handler: InboundHandler): () => void {
+    let entry = this.#handlers.get(filter);
+    if (!entry) {
+      entry = { qos, handlers: new Set() };
+      this.#handlers.set(filter, entry);
+      if (this.#connected)
+        this.#client?.subscribe(filter, { qos }, (err) => {
+          this.#logSubscribe(filter, err);
+        });
+    }
+    entry.handlers.add(handler);
+    return () => entry.handlers.delete(handler);
+  }
+
+  /**
+   * QoS 0: sent now when connected, else dropped (counted). QoS 1/2: queued (store-and-forward) and
+   * delivered in order. Returns false when the message was dropped.
+   */
+  publish(topic: string, payload: Uint8Array | string, options: PublishOptions): boolean {
+    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+    if (options.qos === 0) {
+      if (!this.#connected || !this.#client) {
+        this.#o.metrics.dropped.inc({ route: this.name, reason: 'offline' });
+        return false;
+      }
+      this.#client.publish(topic, Buffer.from(bytes), this.#publishOpts(options), (err) => {
+        if (err) this.#o.logger.debug({ err, topic }, 'QoS 0 publish failed');
+      });
+      return true;
+    }
+    const outbound = this.#outbound;
+    if (!outbound) {
+      this.#o.metrics.dropped.inc({ route: this.name, reason: 'not_started' });
+      return false;
+    }
+    const appended = outbound.append({
+      topic,
+      payload: bytes,
+      qos: options.qos,
+      retain: options.retain ?? false,
+      ...(options.properties ? { properties: options.properties } : {}),
+    });
+    if (!appended.ok) {
+      this.#o.metrics.dropped.inc({ route: this.name, reason: 'queue' });
+      this.#o.logger.warn({ err: appended.error, topic }, 'outbound message refused by the queue');
+      return false;
+    }
+    this.#pump();
+    return true;
+  }
+
+  quiesce(): void {
+    this.#stopping = true;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#timer);
+    const client = this.#client;
+    this.#client = undefined;
+    if (client) {
+      if (this.#connected) {
+        await new Promise<void>((resolve) => {
+          client.publish(this.#o.statusTopic, 'offline', { qos: 1, retain: true }, () => {
+            resolve();
+          });
+          setTimeout(resolve, 1000).unref();
+        });
+      }
+      await client.endAsync(false).catch(() => undefined);
+    }
+    this.#connected = false;
+    this.#o.metrics.connected.set({ connection: this.name }, 0);
+    await this.#outbound?.close();
+    this.#outbound = undefined;
+  }
+
+  #open(): void {
+    const client = mqtt.connect(this.#url, {
+      ...this.#clientOptions,
+      protocolVersion: this.#version,
+      reconnectPeriod: 0,
+      resubscribe: false,
+      clean: true,
+      will: { topic: this.#o.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+    });
+    this.#client = client;
+    client.on('connect', () => {
+      this.#onConnect(client);
+    });
+    client.on('message', (topic, payload, packet) => {
+      this.#dispatch(topic, payload, packet);
+    });
+    client.on('error', (err) => {
+      this.#onError(client, err);
+    });
+    client.on('close', () => {
+      this.#onClose(client);
+    });
+  }
+
+  #onConnect(client: MqttClient): void {
+    this.#connected = true;
+    this.#backoff.reset();
+    this.#o.metrics.connected.set({ connection: this.name }, 1);
+    this.#o.logger.info(
+      { url: redactUrl(this.#url), mqtt: this.#version === 5 ? '5' : '3.1.1' },
+      'connected',
+    );
+    client.publish(this.#o.statusTopic, 'online', { qos: 1, retain: true }, (err) => {
+      if (err) this.#o.logger.warn({ err }, 'status publish failed');
+    });
+    const subs = Object.fromEntries([...this.#handlers].map(([filter, e]) => [filter, { qos: e.qos }]));
+    if (Object.keys(subs).length > 0)
+      client.subscribe(subs, (err) => {
+        this.#logSubscribe(Object.keys(subs).join(','), err);
+      });
+    this.#pump();
+  }
+
+  #onError(client: MqttClient, err: Error & { code?: number | string }): void {
+    if (client !== this.#client) return;
+    const unsupported =
+      err.code === 1 || err.code === 132 || /unacceptable protocol|unsupported protocol/i.test(err.message);
+    if (this.#o.protocol === 'auto' && this.#version === 5 && unsupported) {
+      this.#o.logger.info('broker does not speak MQTT 5; using 3.1.1');
+      this.#version = 4;
+      this.#handed.clear();
+      return;
+    }
+    this.#o.logger.warn({ err: { message: err.message, code: err.code } }, 'mqtt error');
+  }
+
+  #onClose(client: MqttClient): void {
+    if (client !== this.#client) return;
+    if (this.#connected) this.#o.logger.warn('connection lost');
+    this.#connected = false;
+    this.#o.metrics.connected.set({ connection: this.name }, 0);
+    if (this.#stopping) return;
+    const fresh = this.#version === 4 && client.options.protocolVersion === 5;
+    const delay = fresh ? 0 : this.#backoff.next();
+    this.#o.metrics.reconnects.inc({ connection: this.name });
+    this.#timer = setTimeout(() => {
+      if (this.#stopping) return;
+      if (fresh) {
+        client.removeAllListeners();
+        client.end(true);
+        this.#open();
+      } else client.reconnect();
+    }, delay);
+  }
+
+  #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    for (const [filter, entry] of this.#handlers) {
+      if (!topicMatches(filter, topic)) continue;
+      for (const handler of entry.handlers) {
+        try {
+          handler({ topic, payload, properties: packet.properties });
+        } catch (err) {
+          this.#o.logger.error({ err, topic }, 'message handler threw');
+        }
+      }
+    }
+  }
+
+  /** Hands queued QoS 1/2 messages to MQTT.js in order, keeping at most `inflight` unacknowledged. */
+  #pump(): void {
+    const outbound = this.#outbound;
+    if (this.#pumping || !this.#connected || !this.#client || !outbound) return;
+    this.#pumping = true;
+    try {
+      const client = this.#client;
+      const window = this.#o.inflight;
+      for (const entry of outbound.peek(window + this.#handed.size)) {
+        if (this.#handed.size >= window) break;
+        if (this.#handed.has(entry.seq)) continue;
+        this.#hand(client, entry);
+      }
+      this.#o.metrics.queued.set({ route: this.name }, outbound.size);
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  #hand(client: MqttClient, entry: QueuedEntry): void {
+    this.#handed.add(entry.seq);
+    client.publish(entry.topic, Buffer.from(entry.payload), this.#publishOpts(entry), (err) => {
+      if (client !== this.#client) return;
+      this.#handed.delete(entry.seq);
+      if (err) {
+        this.#o.logger.debug({ err, topic: entry.topic }, 'publish not acknowledged; will retry');
+        return;
+      }
+      this.#outbound?.ack(entry.seq);
+      this.#pump();
+    });
+  }
+
+  #publishOpts(o: {
+    qos: 0 | 1 | 2;
+    retain?: boolean;
+    properties?: QueuedMessage['properties'];
+  }): mqtt.IClientPublishOptions {
+    const opts: mqtt.IClientPublishOptions = { qos: o.qos, retain: o.retain ?? false };
+    if (this.#version === 5 && o.properties) opts.properties = toMqttProperties(o.properties);
+    return opts;
+  }
+
+  #logSubscribe(filter: string, err: Error | null | undefined): void {
+    if (err) this.#o.logger.warn({ err, filter }, 'subscribe failed');
+  }
+}
+
+function toMqttProperties(
+  p: NonNullable<QueuedMessage['properties']>,
+): mqtt.IClientPublishOptions['properties'] {
+  const out: NonNullable<mqtt.IClientPublishOptions['properties']> = {};
+  if (typeof p.contentType === 'string') out.contentType = p.contentType;
+  if (typeof p.responseTopic === 'string') out.responseTopic = p.responseTopic;
+  if (typeof p.correlationData === 'string') out.correlationData = Buffer.from(p.correlationData, 'base64');
+  return out;
+}
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//[redacted]@');
+}

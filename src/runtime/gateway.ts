@@ -1,0 +1,223 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IClientOptions } from 'mqtt';
+import type { Logger } from 'pino';
+import { EmbeddedBroker } from '../../bridges/mqtt/broker/broker.js';
+import type { GatewayServices } from '../../bridges/mqtt/bridge/plugin.js';
+import { MqttConnection } from '../../bridges/mqtt/connection.js';
+import { CxpMqttBinding } from '../../bridges/mqtt/cxp-binding.js';
+import { MemoryOutboundQueue, type OutboundQueue } from '../../bridges/mqtt/outbound-queue.js';
+import { DiskQueue } from '../../bridges/mqtt/store-forward.js';
+import type { Clock } from '../cxp/clock.js';
+import { IdGenerator, type RandomBytes } from '../cxp/ids.js';
+import { MessageFactory } from '../cxp/message.js';
+import { ContextProvider } from '../context/sparse/provider.js';
+import { ContextStore } from '../context/store.js';
+import type { GatewayConfig } from './config/load.js';
+import { CxpDispatcher } from './dispatcher.js';
+import { HttpServer } from './http.js';
+import { Lifecycle, type Component } from './lifecycle.js';
+import { GatewayMetrics } from './metrics.js';
+import type { PluginRegistry } from './plugins.js';
+import type { SecretReader } from './secrets.js';
+
+export interface GatewayDeps {
+  clock: Clock;
+  random: RandomBytes;
+  logger: Logger;
+  readSecret: SecretReader;
+  plugins: PluginRegistry<GatewayServices>;
+  version: string;
+}
+
+/** The running gateway's parts, for the CLI, the demo and tests. */
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly lifecycle: Lifecycle;
+  readonly store: ContextStore;
+  readonly http: HttpServer | undefined;
+  readonly broker: EmbeddedBroker | undefined;
+  readonly connection: MqttConnection;
+  readonly binding: CxpMqttBinding;
+  readonly dispatcher: CxpDispatcher;
+  readonly metrics: GatewayMetrics;
+}
+
+/**
+ * The one composition root: wires every part from a validated config and injected clock, randomness,
+ * logger and secrets. No side effects until `lifecycle.start()`. Start order: HTTP, broker, MQTT
+ * connection, context expiry, CXP binding, bridges and devices; stop runs in reverse.
+ */
+export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway {
+  const { clock, logger } = deps;
+  const gw = config.gateway.id;
+  const metrics = new GatewayMetrics();
+  const lifecycle = new Lifecycle({ logger, stopTimeoutMs: config.gateway.shutdown_timeout_ms });
+  const ids = new IdGenerator(clock, deps.random);
+  const messages = new MessageFactory({ clock, ids, source: { id: gw, kind: 'gateway' } });
+  const store = new ContextStore({
+    clock,
+    random: deps.random,
+    maxRefs: config.context.max_refs,
+    maxContributionsPerRef: config.context.max_contributions_per_ref,
+    historyOps: config.context.history_ops,
+    defaultRetention: config.context.default_retention,
+    onListenerError: (err) => {
+      logger.error({ err }, 'context change listener failed');
+    },
+  });
+  const provider = new ContextProvider({ store, messages, clock, preview: { title: gw } });
+  const dispatcher = new CxpDispatcher({ provider, messages, clock, intentHooks: () => [] });
+
+  const http = config.http.enabled
+    ? new HttpServer({
+        ...config.http,
+        metrics,
+        logger: logger.child({ component: 'http' }),
+        info: { id: gw, version: deps.version },
+      })
+    : undefined;
+  if (http) lifecycle.add(http);
+
+  const broker = config.broker.enabled
+    ? new EmbeddedBroker({ config: config.broker, logger, readSecret: deps.readSecret })
+    : undefined;
+  let brokerPort = config.broker.port;
+  if (broker) lifecycle.add(brokerComponent(broker, (port) => (brokerPort = port)));
+
+  const connection = new MqttConnection({
+    name: 'mqtt',
+    url: () => config.mqtt.url ?? `mqtt://${config.broker.host}:${brokerPort}`,
+    clientOptions: () => clientOptions(config, deps.readSecret),
+    protocol: config.mqtt.protocol,
+    statusTopic: `${config.cxp.topic_prefix}/${gw}/status`,
+    reconnect: {
+      initialMs: config.mqtt.reconnect.initial_ms,
+      maxMs: config.mqtt.reconnect.max_ms,
+      jitter: config.mqtt.reconnect.jitter,
+    },
+    inflight: config.mqtt.inflight,
+    openOutbound: () => openOutbound(config, clock, metrics, logger),
+    logger: logger.child({ component: 'mqtt' }),
+    metrics,
+  });
+  lifecycle.add(connection);
+  lifecycle.add(expiryComponent(store, config.context.expire_interval_ms));
+
+  const binding = new CxpMqttBinding({
+    gatewayId: gw,
+    config: config.cxp,
+    connection,
+    dispatcher,
+    provider,
+    store,
+    messages,
+    ids,
+    metrics,
+    logger: logger.child({ component: 'cxp-mqtt' }),
+    clock,
+    telemetry: () => ({
+      gateway: gw,
+      ts: new Date(clock.now()).toISOString(),
+      context_version: store.version,
+      refs: store.size,
+    }),
+  });
+  lifecycle.add(binding);
+
+  const services: GatewayServices = {
+    store,
+    connection,
+    metrics,
+    maxMessageBytes: config.cxp.max_message_bytes,
+  };
+  const abort = new AbortController();
+  for (const entry of [...config.bridges, ...config.devices]) {
+    const plugin = deps.plugins.get(entry.kind);
+    if (!plugin) continue; // config validation already refused unknown kinds
+    const child = logger.child({ component: `${entry.kind}:${entry.id}` });
+    lifecycle.add(plugin.create({ config: entry, logger: child, clock, signal: abort.signal }, services));
+  }
+
+  http?.addReadinessCheck('mqtt', () => ({
+    ready: connection.connected,
+    detail: connection.connected ? 'connected' : 'broker not connected',
+  }));
+  http?.addReadinessCheck('lifecycle', () => ({
+    ready: lifecycle.state === 'running',
+    detail: lifecycle.state,
+  }));
+  return { config, lifecycle, store, http, broker, connection, binding, dispatcher, metrics };
+}
+
+function brokerComponent(broker: EmbeddedBroker, onPort: (port: number) => void): Component {
+  return {
+    name: 'broker',
+    start: async () => {
+      const addresses = await broker.start();
+      onPort(addresses.tcp.port);
+    },
+    stop: () => broker.stop(),
+  };
+}
+
+function expiryComponent(store: ContextStore, intervalMs: number): Component {
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    name: 'context-expiry',
+    start: () => {
+      timer = setInterval(() => store.expire(), intervalMs);
+      return Promise.resolve();
+    },
+    stop: () => {
+      clearInterval(timer);
+      return Promise.resolve();
+    },
+  };
+}
+
+async function openOutbound(
+  config: GatewayConfig,
+  clock: Clock,
+  metrics: GatewayMetrics,
+  logger: Logger,
+): Promise<OutboundQueue> {
+  const sf = config.mqtt.store_forward;
+  const onDrop = (reason: string, count: number) => {
+    metrics.dropped.inc({ route: 'mqtt', reason: `store_forward_${reason}` }, count);
+    logger.warn({ reason, count }, 'store-and-forward dropped messages');
+  };
+  if (!sf.enabled) {
+    return new MemoryOutboundQueue({ maxMessages: 10_000, maxAgeMs: sf.max_age_s * 1000, clock, onDrop });
+  }
+  return DiskQueue.open({
+    dir: join(config.gateway.state_dir, 'outbound'),
+    maxBytes: sf.max_bytes,
+    maxAgeMs: sf.max_age_s * 1000,
+    clock,
+    onDrop,
+    onError: (err: unknown) => {
+      logger.error({ err }, 'store-and-forward I/O failed');
+    },
+  });
+}
+
+async function clientOptions(config: GatewayConfig, readSecret: SecretReader): Promise<IClientOptions> {
+  const m = config.mqtt;
+  const opts: IClientOptions = {
+    clientId: m.client_id ?? `cxp-edge-${config.gateway.id}`,
+    keepalive: m.keepalive_s,
+    connectTimeout: m.connect_timeout_ms,
+  };
+  if (m.username !== undefined) opts.username = m.username;
+  if (m.password_file !== undefined || m.password_env !== undefined) {
+    opts.password = await readSecret({
+      ...(m.password_file ? { file: m.password_file } : {}),
+      ...(m.password_env ? { env: m.password_env } : {}),
+    });
+  }
+  if (m.ca_file !== undefined) opts.ca = await readFile(m.ca_file);
+  if (m.cert_file !== undefined) opts.cert = await readFile(m.cert_file);
+  if (m.key_file !== undefined) opts.key = await readFile(m.key_file);
+  return opts;
+}

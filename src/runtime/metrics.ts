@@ -1,0 +1,74 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/**
+ * The gateway's Prometheus metrics, on a registry of its own (no global state, so tests and several
+ * gateways in one process do not collide). Route labels are bounded: they name configured routes and
+ * topic roles, never raw topics from outside.
+ */
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly messagesIn = new Counter({
+    name: 'cxp_edge_messages_in_total',
+    help: 'Messages received, per route and message kind.',
+    labelNames: ['route', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly messagesOut = new Counter({
+    name: 'cxp_edge_messages_out_total',
+    help: 'Messages sent, per route and message kind.',
+    labelNames: ['route', 'kind'] as const,
+    registers: [this.registry],
+  });
+  readonly dropped = new Counter({
+    name: 'cxp_edge_messages_dropped_total',
+    help: 'Messages dropped, per route and reason (queue policy, rate limit, invalid, age, size).',
+    labelNames: ['route', 'reason'] as const,
+    registers: [this.registry],
+  });
+  readonly queued = new Gauge({
+    name: 'cxp_edge_messages_queued',
+    help: 'Messages waiting in a queue, per route.',
+    labelNames: ['route'] as const,
+    registers: [this.registry],
+  });
+  readonly errors = new Counter({
+    name: 'cxp_edge_errors_total',
+    help: 'Coded errors answered or logged, per route and code.',
+    labelNames: ['route', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly reconnects = new Counter({
+    name: 'cxp_edge_reconnects_total',
+    help: 'Reconnect attempts, per connection.',
+    labelNames: ['connection'] as const,
+    registers: [this.registry],
+  });
+  readonly connected = new Gauge({
+    name: 'cxp_edge_connected',
+    help: '1 while a connection is up, per connection.',
+    labelNames: ['connection'] as const,
+    registers: [this.registry],
+  });
+  readonly requestSeconds = new Histogram({
+    name: 'cxp_edge_request_duration_seconds',
+    help: 'Time to answer a CXP request, per message type.',
+    labelNames: ['type'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1],
+    registers: [this.registry],
+  });
+  readonly contextVersion = new Gauge({
+    name: 'cxp_edge_context_version',
+    help: 'Current version of the context store.',
+    registers: [this.registry],
+  });
+  readonly contextRefs = new Gauge({
+    name: 'cxp_edge_context_refs',
+    help: 'Refs held by the context store.',
+    registers: [this.registry],
+  });
+
+  constructor(options: { processMetrics?: boolean } = {}) {
+    if (options.processMetrics !== false)
+      collectDefaultMetrics({ register: this.registry, prefix: 'cxp_edge_' });
+  }
+}

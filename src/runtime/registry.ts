@@ -1,0 +1,7 @@
+import { mqttBridgePlugin, type GatewayServices } from '../../bridges/mqtt/bridge/plugin.js';
+import { PluginRegistry } from './plugins.js';
+
+/** Every bridge and device kind this build knows. Static: no filesystem scanning. */
+export function createPluginRegistry(): PluginRegistry<GatewayServices> {
+  return new PluginRegistry<GatewayServices>().register(mqttBridgePlugin);
+}
