@@ -38,7 +38,7 @@ export const ConfigSchema = Type.Object(
     gateway: GatewaySection,
     log: LogSection,
     http: HttpSection,
-    broker: { ...BrokerConfig, default: {} },
+    broker: Type.Object(BrokerConfig.properties, { additionalProperties: false, default: {} }),
     mqtt: MqttSection,
     cxp: CxpSection,
     context: ContextSection,
