@@ -59,6 +59,7 @@ export class MqttConnection implements Component {
   #stopping = false;
   #timer: NodeJS.Timeout | undefined;
   #pumping = false;
+  #subscribed = false;
   #outbound: OutboundQueue | undefined;
   #url = '';
   #clientOptions: IClientOptions = {};
@@ -72,6 +73,11 @@ export class MqttConnection implements Component {
 
   get connected(): boolean {
     return this.#connected;
+  }
+
+  /** Connected, and the broker has acknowledged every subscription of this session. */
+  get ready(): boolean {
+    return this.#connected && this.#subscribed;
   }
 
   /** 5 or 4 (3.1.1): what the current session speaks. */
@@ -201,10 +207,13 @@ export class MqttConnection implements Component {
       if (err) this.#o.logger.warn({ err }, 'status publish failed');
     });
     const subs = Object.fromEntries([...this.#handlers].map(([filter, e]) => [filter, { qos: e.qos }]));
-    if (Object.keys(subs).length > 0)
+    this.#subscribed = Object.keys(subs).length === 0;
+    if (!this.#subscribed) {
       client.subscribe(subs, (err) => {
         this.#logSubscribe(Object.keys(subs).join(','), err);
+        if (!err && client === this.#client) this.#subscribed = true;
       });
+    }
     this.#pump();
   }
 
@@ -225,6 +234,7 @@ export class MqttConnection implements Component {
     if (client !== this.#client) return;
     if (this.#connected) this.#o.logger.warn('connection lost');
     this.#connected = false;
+    this.#subscribed = false;
     this.#o.metrics.connected.set({ connection: this.name }, 0);
     if (this.#stopping) return;
     const fresh = this.#version === 4 && client.options.protocolVersion === 5;

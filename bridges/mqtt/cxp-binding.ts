@@ -159,6 +159,7 @@ export class CxpMqttBinding implements Component {
         { code: decoded.error.code, message: decoded.error.message, topic: req.inbound.topic },
         'bad request',
       );
+      replyTo = decoded.header.sourceId;
       replies = [this.#o.messages.errorReply(decoded.error, decoded.header)];
     }
     const topic = this.topics.replyTopic(req.inbound.properties?.responseTopic, req.principal ?? replyTo);

@@ -53,6 +53,8 @@ const VERSION_SHAPE = /^([0-9]{1,4})\.([0-9]{1,4})$/;
 export interface MessageHeader {
   id?: string;
   type?: string;
+  /** The declared source id, when readable (routing a reply only; never used to authorize). */
+  sourceId?: string;
 }
 
 /** What could be read of a message that failed validation, so an error reply can name it. */
@@ -61,6 +63,8 @@ export function readHeader(value: unknown): MessageHeader {
   const header: MessageHeader = {};
   if (isShortText(value.id, 128)) header.id = value.id;
   if (isShortText(value.type, 64)) header.type = value.type;
+  const source = value.source;
+  if (isPlainObject(source) && isShortText(source.id, 256)) header.sourceId = source.id;
   return header;
 }
 
