@@ -19,7 +19,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -33,7 +35,9 @@ export async function waitForPort(port: number, timeoutMs = 10_000): Promise<voi
         socket.destroy();
         resolve(true);
       });
-      socket.once('error', () => resolve(false));
+      socket.once('error', () => {
+        resolve(false);
+      });
       socket.connect(port, '127.0.0.1');
     });
     if (open) return;
@@ -75,7 +79,10 @@ export async function createBroker(
   const exited = () =>
     new Promise<void>((resolve) => {
       if (!child || child.exitCode !== null || child.signalCode !== null) resolve();
-      else child.once('exit', () => resolve());
+      else
+        child.once('exit', () => {
+          resolve();
+        });
     });
   return {
     kind,

@@ -173,12 +173,12 @@ describe.each(kinds)('CXP over MQTT via %s', (kind) => {
           type: 'CONTEXT_ACK',
           status: 'rejected',
           ack: '*',
-          error: expect.objectContaining({ code: 'MALFORMED_MESSAGE' }),
+          error: expect.objectContaining({ code: 'MALFORMED_MESSAGE' }) as unknown,
         }),
         expect.objectContaining({
           type: 'CONTEXT_ACK',
           status: 'rejected',
-          error: expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }),
+          error: expect.objectContaining({ code: 'MESSAGE_TOO_LARGE' }) as unknown,
         }),
       ]),
     );
