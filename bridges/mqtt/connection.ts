@@ -46,6 +46,7 @@ export interface MqttConnectionOptions {
  * last will on the status topic, and speaks MQTT 5 only when the broker accepts it.
  * QoS 1/2 publishes go through the outbound queue first and are handed to MQTT.js in order, at most
  * `inflight` at a time, only while connected; an entry leaves the queue when the broker acknowledges it.
+ * After a reconnect every unacknowledged entry is handed again (at-least-once, never reordered).
  */
 export class MqttConnection implements Component {
   readonly name: string;
@@ -235,6 +236,10 @@ export class MqttConnection implements Component {
     if (this.#connected) this.#o.logger.warn('connection lost');
     this.#connected = false;
     this.#subscribed = false;
+    // Hand every unacknowledged entry again after reconnecting: MQTT.js may or may not resend what it
+    // held (and call back), so waiting on it can stall the queue. QoS 1/2 is at-least-once; order
+    // holds because MQTT.js sends its own stored packets before new ones.
+    this.#handed.clear();
     this.#o.metrics.connected.set({ connection: this.name }, 0);
     if (this.#stopping) return;
     const fresh = this.#version === 4 && client.options.protocolVersion === 5;
@@ -289,6 +294,9 @@ export class MqttConnection implements Component {
       this.#handed.delete(entry.seq);
       if (err) {
         this.#o.logger.debug({ err, topic: entry.topic }, 'publish not acknowledged; will retry');
+        setTimeout(() => {
+          this.#pump();
+        }, 100).unref();
         return;
       }
       this.#outbound?.ack(entry.seq);

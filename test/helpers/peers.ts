@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,8 @@ export async function createBroker(
 ): Promise<TestBroker> {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), `cxp-${kind}-`));
+  // mosquitto started as root drops to its own user: it must be able to read its files.
+  chmodSync(dir, 0o755);
   const command = kind === 'mosquitto' ? mosquittoCommand(dir, port, users) : aedesCommand(dir, port, users);
   let child: ChildProcess | undefined;
   const exited = () =>
@@ -116,7 +118,7 @@ function mosquittoCommand(dir: string, port: number, users: BrokerUser[]) {
   ];
   if (users.length > 0) {
     const passwd = join(dir, 'passwd');
-    writeFileSync(passwd, '');
+    writeFileSync(passwd, '', { mode: 0o644 });
     for (const u of users) {
       const r = spawnSync('mosquitto_passwd', ['-b', passwd, u.username, u.password]);
       if (r.status !== 0) throw new Error(`mosquitto_passwd failed: ${r.stderr.toString()}`);
