@@ -15,6 +15,8 @@ export async function connectClients(
   url: string,
   protocolVersion: 4 | 5,
   listen: string,
+  /** Distinguishes the client ids of several client pairs on one broker. */
+  tag = 'main',
 ): Promise<Clients> {
   const options = { protocolVersion, reconnectPeriod: 0, clean: true, connectTimeout: 5000 };
   const opened: MqttClient[] = [];
@@ -22,9 +24,9 @@ export async function connectClients(
     await Promise.all(opened.map((c) => c.endAsync(true)));
   });
   try {
-    const pub = await mqtt.connectAsync(url, { ...options, clientId: `bench-pub-${process.pid}` });
+    const pub = await mqtt.connectAsync(url, { ...options, clientId: `bench-pub-${process.pid}-${tag}` });
     opened.push(pub);
-    const sub = await mqtt.connectAsync(url, { ...options, clientId: `bench-sub-${process.pid}` });
+    const sub = await mqtt.connectAsync(url, { ...options, clientId: `bench-sub-${process.pid}-${tag}` });
     opened.push(sub);
     await sub.subscribeAsync(listen, { qos: 0 });
     return { pub, sub, close };
@@ -53,7 +55,13 @@ export const diffValues: Extract = (payload, found) => {
  * Publishes a probe value every 100 ms until the gateway's DIFF carries it back: the bridge and the
  * DIFF subscription are then both live. Returns ms until the first DIFF.
  */
-export async function probePipeline(c: Clients, diffTopic: string, timeoutMs: number): Promise<number> {
+export async function probePipeline(
+  c: Clients,
+  diffTopic: string,
+  timeoutMs: number,
+  /** Appended to the timeout error (a child's stderr). */
+  detail: () => string = () => '',
+): Promise<number> {
   const started = Date.now();
   const token = `probe-${process.pid}-${started}`;
   let timer: NodeJS.Timeout | undefined;
@@ -66,7 +74,7 @@ export async function probePipeline(c: Clients, diffTopic: string, timeoutMs: nu
       c.sub.on('message', onMessage);
       const tick = () => {
         if (Date.now() - started > timeoutMs) {
-          reject(new Error(`no DIFF from the gateway within ${timeoutMs} ms`));
+          reject(new Error(`no DIFF on ${diffTopic} within ${timeoutMs} ms\n${detail()}`));
           return;
         }
         c.pub.publish('bench/probe/value', JSON.stringify({ v: token }), { qos: 0 });

@@ -2,7 +2,7 @@
  * The gateway under test: its config (through loadConfig, like `cxp-edge start`), an in-process
  * gateway from buildGateway, a standalone `cxp-edge start` child, and the aedes baseline broker.
  */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { EmbeddedBroker } from '../../bridges/mqtt/broker/broker.js';
@@ -95,20 +95,55 @@ export async function startAedes(
   return { url: `mqtt://${config.broker.host}:${tcp.port}`, stop };
 }
 
-/** `node --import tsx src/runtime/cli.ts start -c <file>` as a child; its DIFF topic. */
+/** How the standalone gateway runs: from source through tsx, or compiled (dist/, `npm run build`). */
+export type StandaloneForm = 'tsx' | 'dist';
+
+const STANDALONE = {
+  tsx: {
+    args: ['--import', 'tsx', 'src/runtime/cli.ts'],
+    label: 'node --import tsx src/runtime/cli.ts start',
+  },
+  dist: { args: ['dist/src/runtime/cli.js'], label: 'node dist/src/runtime/cli.js start' },
+} as const;
+
+export interface Standalone {
+  form: StandaloneForm;
+  label: string;
+  pid: number;
+  diffTopic: string;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `cxp-edge start -c <temp config>` as a child process, with its own gateway id. */
 export async function spawnStandalone(
   teardown: Teardown,
   dir: string,
   url: string,
-): Promise<{ pid: number; diffTopic: string; stderr: () => string; stop: () => Promise<void> }> {
-  const text = benchConfigText({ url, stateDir: join(dir, 'state-standalone') });
+  form: StandaloneForm,
+): Promise<Standalone> {
+  const text = benchConfigText({ url, stateDir: join(dir, `state-standalone-${form}`) });
   const config = parseConfig(text);
-  const file = join(dir, 'standalone.yaml');
+  const file = join(dir, `standalone-${form}.yaml`);
   await writeFile(file, text);
-  const args = ['--import', 'tsx', 'src/runtime/cli.ts', 'start', '-c', file];
-  const { child, stderr, stop } = spawnChild(teardown, 'standalone gateway', process.execPath, args, {
-    cwd: REPO,
-  });
+  const { args, label } = STANDALONE[form];
+  const { child, stderr, stop } = spawnChild(
+    teardown,
+    `standalone gateway (${form})`,
+    process.execPath,
+    [...args, 'start', '-c', file],
+    { cwd: REPO },
+  );
   if (child.pid === undefined) throw new Error(`could not spawn the gateway: ${stderr()}`);
-  return { pid: child.pid, diffTopic: `${config.cxp.topic_prefix}/${config.gateway.id}/diff`, stderr, stop };
+  const diffTopic = `${config.cxp.topic_prefix}/${config.gateway.id}/diff`;
+  return { form, label: `own process: ${label}`, pid: child.pid, diffTopic, stderr, stop };
+}
+
+/** When dist/src/runtime/cli.js was built, if it was. */
+export async function distBuiltAt(): Promise<Date | undefined> {
+  try {
+    return (await stat(join(REPO, 'dist/src/runtime/cli.js'))).mtime;
+  } catch {
+    return undefined;
+  }
 }

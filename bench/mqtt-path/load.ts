@@ -73,7 +73,7 @@ let nextBase = 1;
 
 export async function runPhase(o: PhaseOptions): Promise<PhaseResult> {
   const times = new SendTimes(nextBase);
-  const state = { measuredFrom: Infinity, delivered: 0, lastNs: 0, seen: new Uint8Array(0) };
+  const state = { measuredFrom: Infinity, delivered: 0, lastNs: 0 };
   const latencies: number[] = [];
   const failures = { count: 0 };
   const onMessage = (topic: string, payload: Buffer) => {
@@ -143,14 +143,14 @@ function publisher(o: PhaseOptions, times: SendTimes, failures: { count: number 
     const topic = o.topics[i++ % o.topics.length] ?? '';
     const t = nowNs();
     const seq = times.push(t);
-    let flushed = false;
-    let onFlush: (() => void) | undefined;
+    // MQTT.js calls back at once when the socket took the bytes, else on its 'drain'.
+    const write: { flushed: boolean; onFlush?: () => void } = { flushed: false };
     o.pub.publish(topic, `{"v":${seq},"t":${t}}`, { qos: 0 }, (err) => {
       if (err) failures.count++;
-      flushed = true;
-      onFlush?.();
+      write.flushed = true;
+      write.onFlush?.();
     });
-    return flushed ? undefined : new Promise<void>((resolve) => (onFlush = resolve));
+    return write.flushed ? undefined : new Promise<void>((resolve) => (write.onFlush = resolve));
   };
   return async (from: number, until: number): Promise<void> => {
     let sent = 0;

@@ -46,8 +46,12 @@ export async function waitForPort(port: number, timeoutMs: number, child?: Child
 
 /** SIGTERM, then SIGKILL after graceMs; resolves when the child has exited. */
 export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      resolve();
+    });
+  });
   child.kill('SIGTERM');
   const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
   await exited;
@@ -64,7 +68,7 @@ export function spawnChild(
 ): { child: ChildProcess; stderr: () => string; stop: () => Promise<void> } {
   const child = spawn(command, args, { cwd: options.cwd, stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
+  child.stderr.on('data', (chunk: Buffer) => {
     tail = (tail + chunk.toString('utf8')).slice(-4096);
   });
   child.once('error', (err) => {
@@ -80,8 +84,12 @@ export interface Mosquitto {
   stop: () => Promise<void>;
 }
 
-/** mosquitto on a free loopback port, anonymous, no persistence. */
-export async function startMosquitto(teardown: Teardown, dir: string): Promise<Mosquitto> {
+/** mosquitto on a free loopback port, anonymous, no persistence, its defaults otherwise. */
+export async function startMosquitto(
+  teardown: Teardown,
+  dir: string,
+  options: { noDelay?: boolean } = {},
+): Promise<Mosquitto> {
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   await writeFile(
@@ -93,6 +101,7 @@ export async function startMosquitto(teardown: Teardown, dir: string): Promise<M
       'log_dest stderr',
       'log_type error',
       'log_type warning',
+      ...(options.noDelay === true ? ['set_tcp_nodelay true'] : []),
       '',
     ].join('\n'),
   );

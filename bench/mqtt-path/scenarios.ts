@@ -1,52 +1,35 @@
 /**
  * The measured scenarios: per broker, the baseline (publisher -> broker -> subscriber) and the
  * gateway path (publisher -> broker -> bridge ingest -> context -> DIFF -> broker -> subscriber), each
- * at a fixed offered rate and at max rate; then a standalone gateway process for its RSS.
+ * at a fixed offered rate and at max rate; then the gateway as its own process (RSS, and the same
+ * load from outside it).
  */
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connectClients, diffValues, payloadStamp, probePipeline } from './clients.js';
-import { benchConfigText, parseConfig, spawnStandalone, startAedes, startInProcess } from './gateways.js';
-import { runPhase, type PhaseResult } from './load.js';
+import { connectClients, diffValues, payloadStamp, probePipeline, type Clients } from './clients.js';
+import {
+  benchConfigText,
+  parseConfig,
+  spawnStandalone,
+  startAedes,
+  startInProcess,
+  type Standalone,
+  type StandaloneForm,
+} from './gateways.js';
+import { runPhase, type Extract } from './load.js';
 import { procMemory } from './processes.js';
-import type { Teardown } from './teardown.js';
+import type { BrokerKind, Context, Rate } from './results.js';
 
 export const FIXED_RATE = 2000;
-export const WARMUP_MS = 500;
 export const DURATION_MS = 5000;
 export const IDLE_MS = 5000;
+/** Warm-up before each measured phase: longer at the fixed rate, where it is only 2 000 messages. */
+export const warmupMs = (rate: Rate): number => (rate === 'max' ? 500 : 1000);
 const SENSORS = 16;
-const RATES = [FIXED_RATE, 'max'] as const;
-
-export type BrokerKind = 'aedes' | 'mosquitto';
-export type PathKind = 'baseline' | 'gateway' | 'gateway (own process)';
-
-export interface Row {
-  broker: BrokerKind;
-  path: PathKind;
-  offered: number | 'max';
-  result: PhaseResult;
-  /** Peak RSS of the measuring process (or of the standalone gateway) during the phase. */
-  peakRssBytes: number;
-}
-
-export interface RssRow {
-  what: string;
-  idleBytes: number;
-  loadBytes: number;
-  load: string;
-  /** VmHWM: the highest RSS over the process's life (start-up included). */
-  lifetimePeakBytes?: number;
-}
-
-export interface Context {
-  teardown: Teardown;
-  dir: string;
-  rows: Row[];
-  rss: RssRow[];
-}
+const RATES: readonly Rate[] = [FIXED_RATE, 'max'];
 
 const gc = (globalThis as { gc?: () => void }).gc;
+export const hasGc = gc !== undefined;
 
 export function rssAfterGc(): number {
   gc?.();
@@ -54,28 +37,63 @@ export function rssAfterGc(): number {
   return process.memoryUsage.rss();
 }
 
-export const hasGc = gc !== undefined;
-
 const topics = (prefix: string) => Array.from({ length: SENSORS }, (_, i) => `${prefix}/s${i}/value`);
+const version = (broker: BrokerKind) => (broker === 'aedes' ? 4 : 5);
+
+interface Load {
+  clients: Clients;
+  prefix: string;
+  listens: (topic: string) => boolean;
+  extract: Extract;
+  /** Reads the RSS being watched (this process, or a child's). */
+  rss: () => Promise<number>;
+}
+
+/** One phase per rate; returns the peak RSS seen during each. */
+async function phases(
+  ctx: Context,
+  load: Load,
+  row: (rate: Rate) => Omit<Context['rows'][number], 'result' | 'peakRssBytes'>,
+): Promise<Map<Rate, number>> {
+  const peaks = new Map<Rate, number>();
+  for (const rate of RATES) {
+    let peak = await load.rss();
+    const sample = () => {
+      load.rss().then(
+        (v) => (peak = Math.max(peak, v)),
+        () => undefined,
+      );
+    };
+    const result = await runPhase({
+      ...load.clients,
+      topics: topics(load.prefix),
+      listens: load.listens,
+      extract: load.extract,
+      rate,
+      warmupMs: warmupMs(rate),
+      durationMs: DURATION_MS,
+      sample,
+    });
+    peak = Math.max(peak, await load.rss());
+    peaks.set(rate, peak);
+    ctx.rows.push({ ...row(rate), result, peakRssBytes: peak });
+  }
+  return peaks;
+}
+
+const selfRss = () => Promise.resolve(process.memoryUsage.rss());
 
 /** Publisher and subscriber through the broker alone. */
 export async function baseline(ctx: Context, broker: BrokerKind, url: string): Promise<void> {
-  const clients = await connectClients(ctx.teardown, url, broker === 'aedes' ? 4 : 5, 'base/+/value');
+  const clients = await connectClients(ctx.teardown, url, version(broker), 'base/+/value');
   try {
-    for (const rate of RATES) {
-      const peak = rssPeak();
-      const result = await runPhase({
-        ...clients,
-        topics: topics('base'),
-        listens: (t) => t.startsWith('base/'),
-        extract: payloadStamp,
-        rate,
-        warmupMs: WARMUP_MS,
-        durationMs: DURATION_MS,
-        sample: peak.sample,
-      });
-      ctx.rows.push({ broker, path: 'baseline', offered: rate, result, peakRssBytes: peak.value() });
-    }
+    const load = {
+      clients,
+      prefix: 'base',
+      listens: (t: string) => t.startsWith('base/'),
+      extract: payloadStamp,
+    };
+    await phases(ctx, { ...load, rss: selfRss }, (offered) => ({ broker, path: 'baseline', offered }));
   } finally {
     await clients.close();
   }
@@ -92,38 +110,32 @@ export async function aedesBaseline(ctx: Context): Promise<void> {
   }
 }
 
-/** The gateway in this process: idle RSS, then both rates through bridge ingest and DIFF. */
+/** The gateway in this process: idle RSS after 5 s and GC, then both rates through ingest and DIFF. */
 export async function gatewayPath(ctx: Context, broker: BrokerKind, externalUrl?: string): Promise<void> {
   const stateDir = join(ctx.dir, `state-${broker}`);
   const config = parseConfig(benchConfigText({ stateDir, ...(externalUrl ? { url: externalUrl } : {}) }));
   const gw = await startInProcess(ctx.teardown, config);
   try {
-    const clients = await connectClients(ctx.teardown, gw.url, broker === 'aedes' ? 4 : 5, gw.diffTopic);
+    const clients = await connectClients(ctx.teardown, gw.url, version(broker), gw.diffTopic);
     try {
       await probePipeline(clients, gw.diffTopic, 15_000);
       await sleep(IDLE_MS);
       const idle = rssAfterGc();
-      let maxPeak = 0;
-      for (const rate of RATES) {
-        const peak = rssPeak();
-        const result = await runPhase({
-          ...clients,
-          topics: topics('bench'),
-          listens: (t) => t === gw.diffTopic,
-          extract: diffValues,
-          rate,
-          warmupMs: WARMUP_MS,
-          durationMs: DURATION_MS,
-          sample: peak.sample,
-        });
-        ctx.rows.push({ broker, path: 'gateway', offered: rate, result, peakRssBytes: peak.value() });
-        if (rate === 'max') maxPeak = peak.value();
-      }
+      const load = {
+        clients,
+        prefix: 'bench',
+        listens: (t: string) => t === gw.diffTopic,
+        extract: diffValues,
+      };
+      const peaks = await phases(ctx, { ...load, rss: selfRss }, (offered) => ({
+        broker,
+        path: 'gateway',
+        offered,
+      }));
       ctx.rss.push({
-        what: `bench process: gateway (${broker}) + clients${broker === 'aedes' ? ' + broker' : ''}`,
+        what: `this process: gateway on ${broker} + bench clients${broker === 'aedes' ? ' (+ the broker)' : ''}`,
         idleBytes: idle,
-        loadBytes: maxPeak,
-        load: 'peak, max rate',
+        peaks,
       });
     } finally {
       await clients.close();
@@ -133,58 +145,59 @@ export async function gatewayPath(ctx: Context, broker: BrokerKind, externalUrl?
   }
 }
 
-/** `cxp-edge start` as its own process on mosquitto: VmRSS idle after 5 s, and peak at the fixed rate. */
+/**
+ * `cxp-edge start` as its own process on mosquitto, from source (tsx) and, when built, from dist/:
+ * VmRSS 5 s after the pipeline first answers (both forms started and idle together), then the
+ * source form under the same load as above, from this process.
+ */
 export async function standalone(ctx: Context, url: string): Promise<void> {
-  const child = await spawnStandalone(ctx.teardown, ctx.dir, url);
+  const forms: StandaloneForm[] = ctx.dist ? ['tsx', 'dist'] : ['tsx'];
+  const children = await Promise.all(forms.map((form) => spawnStandalone(ctx.teardown, ctx.dir, url, form)));
   try {
-    const clients = await connectClients(ctx.teardown, url, 5, child.diffTopic);
-    try {
-      await probePipeline(clients, child.diffTopic, 30_000).catch((err: unknown) => {
-        throw new Error(`${(err as Error).message}\n${child.stderr()}`);
-      });
-      await sleep(IDLE_MS);
-      const idle = (await procMemory(child.pid)).rss;
-      let peak = 0;
-      const sample = () => {
-        procMemory(child.pid).then(
-          (m) => (peak = Math.max(peak, m.rss)),
-          () => undefined,
-        );
-      };
-      const result = await runPhase({
-        ...clients,
-        topics: topics('bench'),
-        listens: (t) => t === child.diffTopic,
-        extract: diffValues,
-        rate: FIXED_RATE,
-        warmupMs: WARMUP_MS,
-        durationMs: DURATION_MS,
-        sample,
-      });
-      const hwm = (await procMemory(child.pid)).hwm;
-      const row = { broker: 'mosquitto', path: 'gateway (own process)', offered: FIXED_RATE } as const;
-      ctx.rows.push({ ...row, result, peakRssBytes: peak });
+    const clients = await Promise.all(
+      children.map((c) => connectClients(ctx.teardown, url, 5, c.diffTopic, c.form)),
+    );
+    await Promise.all(children.map((c, i) => probePipeline(clients[i]!, c.diffTopic, 30_000, c.stderr)));
+    await sleep(IDLE_MS);
+    const idle = await Promise.all(children.map((c) => procMemory(c.pid)));
+    const [main, ...others] = children;
+    for (const [i, other] of others.entries()) {
+      await clients[i + 1]!.close();
+      await other.stop();
       ctx.rss.push({
-        what: 'standalone gateway process (node --import tsx src/runtime/cli.ts start)',
-        idleBytes: idle,
-        loadBytes: peak,
-        load: `peak, ${FIXED_RATE} msg/s`,
-        lifetimePeakBytes: hwm,
+        what: other.label,
+        idleBytes: idle[i + 1]!.rss,
+        peaks: new Map(),
+        hwm: idle[i + 1]!.hwm,
       });
-    } finally {
-      await clients.close();
     }
+    const own = await ownProcessLoad(ctx, main!, clients[0]!);
+    ctx.rss.splice(ctx.rss.length - others.length, 0, { what: main!.label, idleBytes: idle[0]!.rss, ...own });
   } finally {
-    await child.stop();
+    await Promise.all(children.map((c) => c.stop()));
   }
 }
 
-function rssPeak(): { sample: () => void; value: () => number } {
-  let peak = process.memoryUsage.rss();
-  return {
-    sample: () => {
-      peak = Math.max(peak, process.memoryUsage.rss());
-    },
-    value: () => Math.max(peak, process.memoryUsage.rss()),
-  };
+async function ownProcessLoad(
+  ctx: Context,
+  child: Standalone,
+  clients: Clients,
+): Promise<{ peaks: Map<Rate, number>; hwm: number }> {
+  try {
+    const load = {
+      clients,
+      prefix: 'bench',
+      listens: (t: string) => t === child.diffTopic,
+      extract: diffValues,
+      rss: async () => (await procMemory(child.pid)).rss,
+    };
+    const peaks = await phases(ctx, load, (offered) => ({
+      broker: 'mosquitto',
+      path: 'gateway, own process',
+      offered,
+    }));
+    return { peaks, hwm: (await procMemory(child.pid)).hwm };
+  } finally {
+    await clients.close();
+  }
 }
