@@ -140,8 +140,12 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
   }
 
   http?.addReadinessCheck('mqtt', () => ({
-    ready: connection.connected,
-    detail: connection.connected ? 'connected' : 'broker not connected',
+    ready: connection.ready,
+    detail: connection.ready
+      ? 'connected and subscribed'
+      : connection.connected
+        ? 'subscribing'
+        : 'broker not connected',
   }));
   http?.addReadinessCheck('lifecycle', () => ({
     ready: lifecycle.state === 'running',
