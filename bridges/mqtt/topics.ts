@@ -1,6 +1,7 @@
 /**
- * MQTT topic filters: `+` matches one level, a trailing `#` the rest (including the parent level);
- * a filter starting with a wildcard never matches a `$` topic (MQTT 3.1.1 §4.7.2).
+ * Which segments an MQTT topic filter captured: `+` matches one level, a trailing `#` the rest
+ * (including the parent level); a filter starting with a wildcard never matches a `$` topic
+ * (MQTT 3.1.1 §4.7.2). Plain true/false matching lives in broker/acl.ts.
  */
 
 /** The segments a filter's wildcards captured: one per `+`, then the `#` remainder if any. */
@@ -25,28 +26,5 @@ export function matchTopic(filter: string, topic: string): TopicCaptures | undef
   return f.length === t.length ? { plus, rest: undefined } : undefined;
 }
 
-export function topicMatches(filter: string, topic: string): boolean {
-  return matchTopic(filter, topic) !== undefined;
-}
-
-/** Why a string is not a valid topic filter, or undefined. */
-export function filterProblem(filter: string): string | undefined {
-  if (filter.length === 0 || filter.length > 65_535) return 'a topic filter has 1 to 65535 characters';
-  const parts = filter.split('/');
-  for (const [i, p] of parts.entries()) {
-    if (p.includes('#') && (p !== '#' || i !== parts.length - 1)) return '# must be a whole last level';
-    if (p.includes('+') && p !== '+') return '+ must be a whole level';
-  }
-  return filter.includes('\u0000') ? 'NUL is not allowed' : undefined;
-}
-
-/** A topic name for publishing: no wildcards, no NUL, not empty. */
-export function topicProblem(topic: string): string | undefined {
-  if (topic.length === 0 || topic.length > 65_535) return 'a topic has 1 to 65535 characters';
-  if (hasWildcardOrNul(topic)) return 'a topic has no wildcards or NUL';
-  return undefined;
-}
-
-function hasWildcardOrNul(s: string): boolean {
-  return s.includes('#') || s.includes('+') || s.includes('\u0000');
-}
+/** Boolean matching is the broker's ACL matcher (one implementation for both). */
+export { isValidTopicFilter, isValidTopicName, topicMatches } from './broker/acl.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { encodeValue } from '../../../src/cxp/codec.js';
 import { ManualClock } from '../../../src/cxp/clock.js';
 import { ContextStore } from '../../../src/context/store.js';
-import { matchTopic, filterProblem, topicProblem } from '../topics.js';
+import { isValidTopicFilter, isValidTopicName, matchTopic, topicMatches } from '../topics.js';
 import { CxpTopics } from '../cxp-topics.js';
 import { ExportRules, exportTopic } from './export.js';
 import { expandRef, IngestRules, pick } from './ingest.js';
@@ -22,10 +22,11 @@ describe('topics', () => {
     expect(matchTopic('plant/#', 'plant')).toEqual({ plus: [], rest: '' });
     expect(matchTopic('plant/+', 'plant/a/b')).toBeUndefined();
     expect(matchTopic('#', '$SYS/x')).toBeUndefined();
-    expect(filterProblem('a/#/b')).toBeDefined();
-    expect(filterProblem('a/b+')).toBeDefined();
-    expect(topicProblem('a/+')).toBeDefined();
-    expect(topicProblem('a/b')).toBeUndefined();
+    expect(isValidTopicFilter('a/#/b')).toBe(false);
+    expect(isValidTopicFilter('a/b+')).toBe(false);
+    expect(isValidTopicName('a/+')).toBe(false);
+    expect(isValidTopicName('a/b')).toBe(true);
+    expect(topicMatches('a/+/c', 'a/b/c')).toBe(true);
   });
 
   it('names the CXP topics and routes replies', () => {
