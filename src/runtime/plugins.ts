@@ -20,6 +20,8 @@ export interface Plugin<C = unknown, S = unknown> {
   kind: string;
   /** Schema of one config entry (it includes `kind` and `id`). */
   configSchema: TObject;
+  /** Checks beyond the schema (filters, templates); problems with paths relative to the entry. */
+  check?(config: C): { path: string; message: string }[];
   create(context: PluginContext<C>, services: S): Component;
 }
 

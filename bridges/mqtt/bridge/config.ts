@@ -1,6 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { literalUnion } from '../../../src/cxp/schema/common.js';
 import { DURATION_PATTERN } from '../../../src/cxp/time.js';
+import { refProblem, RefSelector } from '../../../src/context/refs.js';
+import { isValidTopicFilter, isValidTopicName } from '../broker/acl.js';
 
 /**
  * Config of one MQTT bridge instance (`bridges: [{kind: mqtt, ...}]`): ingest rules turn field topics
@@ -101,3 +103,27 @@ export const MqttBridgeConfig = Type.Object(
   closed,
 );
 export type MqttBridgeConfig = Static<typeof MqttBridgeConfig>;
+
+/** Checks the schema cannot express: valid MQTT filters and topics, refs in a known section. */
+export function checkBridgeConfig(config: MqttBridgeConfig): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  config.ingest.forEach((rule, i) => {
+    if (!isValidTopicFilter(rule.filter))
+      problems.push({ path: `/ingest/${i}/filter`, message: `"${rule.filter}" is not an MQTT topic filter` });
+    const sample = rule.ref.replace(/\{(\d+|#|topic)\}/g, 'x');
+    const problem = refProblem(sample);
+    if (problem !== undefined)
+      problems.push({
+        path: `/ingest/${i}/ref`,
+        message: `the ref template cannot give a valid ref: ${problem}`,
+      });
+  });
+  config.export.forEach((rule, i) => {
+    const ref = rule.ref.includes('*') ? RefSelector.problem(rule.ref) : refProblem(rule.ref);
+    if (ref !== undefined) problems.push({ path: `/export/${i}/ref`, message: ref });
+    if (!isValidTopicName(rule.topic.replace(/\{(ref|name|path)\}/g, 'x'))) {
+      problems.push({ path: `/export/${i}/topic`, message: `"${rule.topic}" cannot give a valid topic` });
+    }
+  });
+  return problems;
+}

@@ -7,7 +7,7 @@ import type { Component } from '../../../src/runtime/lifecycle.js';
 import type { GatewayMetrics } from '../../../src/runtime/metrics.js';
 import type { Plugin } from '../../../src/runtime/plugins.js';
 import type { InboundMessage, MqttConnection } from '../connection.js';
-import { MqttBridgeConfig } from './config.js';
+import { checkBridgeConfig, MqttBridgeConfig } from './config.js';
 import { ExportRules, type ExportMessage } from './export.js';
 import { IngestRules } from './ingest.js';
 
@@ -158,5 +158,6 @@ export class MqttBridge implements Component {
 export const mqttBridgePlugin: Plugin<MqttBridgeConfig, GatewayServices> = {
   kind: 'mqtt',
   configSchema: MqttBridgeConfig,
+  check: checkBridgeConfig,
   create: (context, services) => new MqttBridge(context.config, services, context.logger, context.clock),
 };

@@ -46,6 +46,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('runs the plugin checks the schema cannot express', () => {
+    const r = load(
+      'bridges:\n  - { kind: mqtt, id: f, ingest: [{ filter: "a/#/b", ref: "robots/{1}" }], export: [{ ref: "world/**", topic: "out/{name}/#" }] }\n',
+    );
+    expect(r.ok ? [] : r.issues.map((i) => i.path).sort()).toEqual([
+      '/bridges/0/export/0/topic',
+      '/bridges/0/ingest/0/filter',
+      '/bridges/0/ingest/0/ref',
+    ]);
+  });
+
   it('applies CXP_EDGE_* overrides as YAML scalars and reports bad ones', () => {
     const r = load('http: { port: 1 }\n', {
       CXP_EDGE_HTTP__PORT: '9500',

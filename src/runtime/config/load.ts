@@ -129,13 +129,22 @@ function validatePlugins(config: GatewayConfig, plugins: PluginRegistry, issues:
       if (typeof entry.id === 'string' && ids.has(entry.id))
         issues.push({ path: `/${list}/${i}/id`, message: `duplicate id "${entry.id}"` });
       if (typeof entry.id === 'string') ids.add(entry.id);
-      config[list][i] = validateWith(
-        plugin.configSchema,
-        entry,
-        `/${list}/${i}`,
-        issues,
-      ) as (typeof config)[typeof list][number];
+      const checked = validateWith(plugin.configSchema, entry, `/${list}/${i}`, issues);
+      config[list][i] = checked as (typeof config)[typeof list][number];
+      for (const p of pluginCheck(plugin, checked)) {
+        const path = `/${list}/${i}${p.path}`;
+        if (!issues.some((x) => x.path === path)) issues.push({ path, message: p.message });
+      }
     });
+  }
+}
+
+/** A plugin's own checks; an entry too malformed for them is already reported by the schema. */
+function pluginCheck(plugin: { check?: (c: never) => { path: string; message: string }[] }, entry: unknown) {
+  try {
+    return plugin.check?.(entry as never) ?? [];
+  } catch {
+    return [];
   }
 }
 
