@@ -80,6 +80,25 @@ export async function startInProcess(teardown: Teardown, config: GatewayConfig):
   return { gateway, url, diffTopic: gateway.binding.topics.diff, stop };
 }
 
+export interface BridgeCounts {
+  /** Field messages the bench bridge received from its MQTT connection. */
+  received: number;
+  /** ... and dropped (its bounded queue, policy drop-oldest). */
+  dropped: number;
+}
+
+/** Reads the in-process gateway's own metrics of the bench bridge (route mqtt_bridge:bench). */
+export function bridgeCounts(gateway: Gateway): () => Promise<BridgeCounts> {
+  const sum = async (counter: Gateway['metrics']['dropped']) =>
+    (await counter.get()).values
+      .filter((v) => v.labels.route === 'mqtt_bridge:bench')
+      .reduce((total, v) => total + v.value, 0);
+  return async () => ({
+    received: await sum(gateway.metrics.messagesIn),
+    dropped: await sum(gateway.metrics.dropped),
+  });
+}
+
 /** The aedes broker the gateway embeds (same class, same config section), without a gateway. */
 export async function startAedes(
   teardown: Teardown,

@@ -1,4 +1,5 @@
 /** What a run collects, and the context the scenarios share. */
+import type { BridgeCounts } from './gateways.js';
 import type { PhaseResult } from './load.js';
 import type { Teardown } from './teardown.js';
 
@@ -14,6 +15,8 @@ export interface Row {
   result: PhaseResult;
   /** Peak RSS of the watched process during the phase: this one, or the standalone gateway. */
   peakRssBytes: number;
+  /** What the bridge received and dropped during the phase (in-process gateways only). */
+  bridge?: BridgeCounts;
 }
 
 export interface RssRow {

@@ -9,6 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { connectClients, diffValues, payloadStamp, probePipeline, type Clients } from './clients.js';
 import {
   benchConfigText,
+  bridgeCounts,
+  type BridgeCounts,
   parseConfig,
   spawnStandalone,
   startAedes,
@@ -18,7 +20,7 @@ import {
 } from './gateways.js';
 import { runPhase, type Extract } from './load.js';
 import { procMemory } from './processes.js';
-import type { BrokerKind, Context, Rate } from './results.js';
+import type { BrokerKind, Context, Rate, Row } from './results.js';
 
 export const FIXED_RATE = 2000;
 export const DURATION_MS = 5000;
@@ -47,17 +49,20 @@ interface Load {
   extract: Extract;
   /** Reads the RSS being watched (this process, or a child's). */
   rss: () => Promise<number>;
+  /** Reads the gateway's bridge counters, when it runs in this process. */
+  bridge?: () => Promise<BridgeCounts>;
 }
 
 /** One phase per rate; returns the peak RSS seen during each. */
 async function phases(
   ctx: Context,
   load: Load,
-  row: (rate: Rate) => Omit<Context['rows'][number], 'result' | 'peakRssBytes'>,
+  row: (rate: Rate) => Pick<Row, 'broker' | 'path' | 'offered'>,
 ): Promise<Map<Rate, number>> {
   const peaks = new Map<Rate, number>();
   for (const rate of RATES) {
     let peak = await load.rss();
+    const before = await load.bridge?.();
     const sample = () => {
       load.rss().then(
         (v) => (peak = Math.max(peak, v)),
@@ -76,7 +81,12 @@ async function phases(
     });
     peak = Math.max(peak, await load.rss());
     peaks.set(rate, peak);
-    ctx.rows.push({ ...row(rate), result, peakRssBytes: peak });
+    const after = await load.bridge?.();
+    const bridge =
+      before && after
+        ? { received: after.received - before.received, dropped: after.dropped - before.dropped }
+        : undefined;
+    ctx.rows.push({ ...row(rate), result, peakRssBytes: peak, ...(bridge ? { bridge } : {}) });
   }
   return peaks;
 }
@@ -127,11 +137,15 @@ export async function gatewayPath(ctx: Context, broker: BrokerKind, externalUrl?
         listens: (t: string) => t === gw.diffTopic,
         extract: diffValues,
       };
-      const peaks = await phases(ctx, { ...load, rss: selfRss }, (offered) => ({
-        broker,
-        path: 'gateway',
-        offered,
-      }));
+      const peaks = await phases(
+        ctx,
+        { ...load, rss: selfRss, bridge: bridgeCounts(gw.gateway) },
+        (offered) => ({
+          broker,
+          path: 'gateway',
+          offered,
+        }),
+      );
       ctx.rss.push({
         what: `this process: gateway on ${broker} + bench clients${broker === 'aedes' ? ' (+ the broker)' : ''}`,
         idleBytes: idle,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Component } from '../../src/runtime/lifecycle.js';
 import { Backoff } from '../../src/runtime/backoff.js';
 import type { GatewayMetrics } from '../../src/runtime/metrics.js';
-import { topicMatches } from './topics.js';
+import { TopicFilter } from './topics.js';
 import type { OutboundQueue, QueuedEntry, QueuedMessage } from './outbound-queue.js';
 
 /** Incoming message as handlers see it. */
@@ -52,7 +52,10 @@ export class MqttConnection implements Component {
   readonly name: string;
   readonly #o: MqttConnectionOptions;
   readonly #backoff: Backoff;
-  readonly #handlers = new Map<string, { qos: 0 | 1 | 2; handlers: Set<InboundHandler> }>();
+  readonly #handlers = new Map<
+    string,
+    { qos: 0 | 1 | 2; filter: TopicFilter; handlers: Set<InboundHandler> }
+  >();
   readonly #handed = new Set<number>();
   #client: MqttClient | undefined;
   #version: 4 | 5 = 5;
@@ -98,7 +101,7 @@ export class MqttConnection implements Component {
   subscribe(filter: string, qos: 0 | 1 | 2, handler: InboundHandler): () => void {
     let entry = this.#handlers.get(filter);
     if (!entry) {
-      entry = { qos, handlers: new Set() };
+      entry = { qos, filter: new TopicFilter(filter), handlers: new Set() };
       this.#handlers.set(filter, entry);
       if (this.#connected)
         this.#client?.subscribe(filter, { qos }, (err) => {
@@ -256,8 +259,9 @@ export class MqttConnection implements Component {
   }
 
   #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
-    for (const [filter, entry] of this.#handlers) {
-      if (!topicMatches(filter, topic)) continue;
+    const levels = topic.split('/');
+    for (const entry of this.#handlers.values()) {
+      if (!entry.filter.test(topic, levels)) continue;
       for (const handler of entry.handlers) {
         try {
           handler({ topic, payload, properties: packet.properties });

@@ -10,20 +10,48 @@ export interface TopicCaptures {
   rest: string | undefined;
 }
 
-export function matchTopic(filter: string, topic: string): TopicCaptures | undefined {
-  if (topic.startsWith('$') && (filter.startsWith('+') || filter.startsWith('#'))) return undefined;
-  const f = filter.split('/');
-  const t = topic.split('/');
-  const plus: string[] = [];
-  for (let i = 0; i < f.length; i++) {
-    const part = f[i];
-    if (part === '#') return { plus, rest: t.slice(i).join('/') };
-    const level = t[i];
-    if (level === undefined) return undefined;
-    if (part === '+') plus.push(level);
-    else if (part !== level) return undefined;
+/**
+ * A filter split into levels once, so matching a message costs one split of its topic (shared by all
+ * filters) and a walk over the levels, with no allocation when it does not match.
+ */
+export class TopicFilter {
+  readonly filter: string;
+  readonly #levels: readonly string[];
+  readonly #wildFirst: boolean;
+
+  constructor(filter: string) {
+    this.filter = filter;
+    this.#levels = filter.split('/');
+    this.#wildFirst = filter.startsWith('+') || filter.startsWith('#');
   }
-  return f.length === t.length ? { plus, rest: undefined } : undefined;
+
+  /** The captures, given the topic and its levels (`topic.split('/')`), or undefined. */
+  capture(topic: string, levels: readonly string[]): TopicCaptures | undefined {
+    if (!this.test(topic, levels)) return undefined;
+    const plus: string[] = [];
+    for (let i = 0; i < this.#levels.length; i++) {
+      const part = this.#levels[i];
+      if (part === '#') return { plus, rest: levels.slice(i).join('/') };
+      if (part === '+') plus.push(levels[i] ?? '');
+    }
+    return { plus, rest: undefined };
+  }
+
+  test(topic: string, levels: readonly string[]): boolean {
+    if (this.#wildFirst && topic.startsWith('$')) return false;
+    const f = this.#levels;
+    for (let i = 0; i < f.length; i++) {
+      const part = f[i];
+      if (part === '#') return true;
+      if (i >= levels.length) return false;
+      if (part !== '+' && part !== levels[i]) return false;
+    }
+    return f.length === levels.length;
+  }
+}
+
+export function matchTopic(filter: string, topic: string): TopicCaptures | undefined {
+  return new TopicFilter(filter).capture(topic, topic.split('/'));
 }
 
 /** Boolean matching is the broker's ACL matcher (one implementation for both). */

@@ -87,7 +87,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
 
   const connection = new MqttConnection({
     name: 'mqtt',
-    url: () => config.mqtt.url ?? `mqtt://${config.broker.host}:${brokerPort}`,
+    url: () => config.mqtt.url ?? `mqtt://${urlHost(config.broker.host)}:${brokerPort}`,
     clientOptions: () => clientOptions(config, deps.readSecret),
     protocol: config.mqtt.protocol,
     statusTopic: `${config.cxp.topic_prefix}/${gw}/status`,
@@ -224,4 +224,9 @@ async function clientOptions(config: GatewayConfig, readSecret: SecretReader): P
   if (m.cert_file !== undefined) opts.cert = await readFile(m.cert_file);
   if (m.key_file !== undefined) opts.key = await readFile(m.key_file);
   return opts;
+}
+
+/** An IPv6 literal goes in brackets in a URL. */
+function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
 }

@@ -3,7 +3,7 @@ import { CxpError, fail, ok, type Result } from '../../../src/cxp/errors.js';
 import { isPlainObject } from '../../../src/cxp/data-model.js';
 import type { ContributionInput } from '../../../src/context/contribution.js';
 import { refProblem } from '../../../src/context/refs.js';
-import { matchTopic, type TopicCaptures } from '../topics.js';
+import { TopicFilter, type TopicCaptures } from '../topics.js';
 import type { IngestRule } from './config.js';
 
 /**
@@ -11,24 +11,25 @@ import type { IngestRule } from './config.js';
  * Pure: topic and bytes in, a ContributionInput (or a coded error) out.
  */
 export class IngestRules {
-  readonly #rules: readonly IngestRule[];
+  readonly #rules: readonly { rule: IngestRule; filter: TopicFilter }[];
   readonly #maxBytes: number;
 
   constructor(rules: readonly IngestRule[], maxBytes: number) {
-    this.#rules = rules;
+    this.#rules = rules.map((rule) => ({ rule, filter: new TopicFilter(rule.filter) }));
     this.#maxBytes = maxBytes;
   }
 
   get filters(): string[] {
-    return [...new Set(this.#rules.map((r) => r.filter))];
+    return [...new Set(this.#rules.map((r) => r.rule.filter))];
   }
 
   /** Every contribution the message makes (one per matching rule), or the errors it caused. */
   apply(topic: string, payload: Uint8Array): { inputs: ContributionInput[]; errors: CxpError[] } {
     const inputs: ContributionInput[] = [];
     const errors: CxpError[] = [];
-    for (const rule of this.#rules) {
-      const captures = matchTopic(rule.filter, topic);
+    const levels = topic.split('/');
+    for (const { rule, filter } of this.#rules) {
+      const captures = filter.capture(topic, levels);
       if (!captures) continue;
       const made = contribution(rule, topic, captures, payload, this.#maxBytes);
       if (made.ok) inputs.push(made.value);

@@ -89,7 +89,9 @@ async function track(name: ListenerName, server: Server, options: ListenerOption
 }
 
 export function listenTcp(options: ListenerOptions): Promise<Listener> {
-  const server = createNetServer((socket) => {
+  // No Nagle: MQTT packets are small and latency-bound; with Nagle, a reply can wait for a delayed
+  // ACK (about 40 ms on Linux) whenever traffic flows both ways on one connection.
+  const server = createNetServer({ noDelay: true }, (socket) => {
     options.onConnection(socket, { transport: 'tcp' });
   });
   return track('tcp', server, options);
@@ -104,6 +106,7 @@ function certificateName(socket: TLSSocket): string | undefined {
 
 export function listenTls(options: TlsListenerOptions): Promise<Listener> {
   const server = createTlsServer({
+    noDelay: true,
     cert: options.cert,
     key: options.key,
     ca: options.ca,
