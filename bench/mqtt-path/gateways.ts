@@ -122,7 +122,11 @@ const STANDALONE = {
     args: ['--import', 'tsx', 'src/runtime/cli.ts'],
     label: 'node --import tsx src/runtime/cli.ts start',
   },
-  dist: { args: ['dist/src/runtime/cli.js'], label: 'node dist/src/runtime/cli.js start' },
+  // As `npm start` runs it (package.json): a small young generation for edge boxes.
+  dist: {
+    args: ['--max-semi-space-size=2', 'dist/src/runtime/cli.js'],
+    label: 'node --max-semi-space-size=2 dist/src/runtime/cli.js start (as npm start)',
+  },
 } as const;
 
 export interface Standalone {
