@@ -1,27 +1,15 @@
 /** Child processes, free ports and /proc readings for the bench. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
-import { createServer, connect } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Teardown } from './teardown.js';
 
 export const MOSQUITTO = process.env.MOSQUITTO ?? '/usr/sbin/mosquitto';
 
-/** A port the kernel just handed out on 127.0.0.1 (closed again, so a child can bind it). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
-}
+/** A free loopback port: the integration tests' helper, shared. */
+export { freePort } from '../../test/helpers/peers.js';
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port; rejects after timeoutMs. */
 export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
