@@ -4,12 +4,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../test/helpers/peers.js';
 import type { Teardown } from './teardown.js';
 
 export const MOSQUITTO = process.env.MOSQUITTO ?? '/usr/sbin/mosquitto';
 
 /** A free loopback port: the integration tests' helper, shared. */
-export { freePort } from '../../test/helpers/peers.js';
+export { freePort };
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port; rejects after timeoutMs. */
 export async function waitForPort(port: number, timeoutMs: number, child?: ChildProcess): Promise<void> {
