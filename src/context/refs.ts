@@ -14,8 +14,22 @@ export function isSection(value: string): value is Section {
   return (SECTIONS as readonly string[]).includes(value);
 }
 
+/** Refs already found valid: the same refs come back with every signal. Bounded, cleared when full. */
+const knownRefs = new Set<string>();
+const KNOWN_REFS_MAX = 20_000;
+
 /** Why a string is not a ref, or undefined when it is one. */
 export function refProblem(ref: string): string | undefined {
+  if (knownRefs.has(ref)) return undefined;
+  const problem = checkRef(ref);
+  if (problem === undefined) {
+    if (knownRefs.size >= KNOWN_REFS_MAX) knownRefs.clear();
+    knownRefs.add(ref);
+  }
+  return problem;
+}
+
+function checkRef(ref: string): string | undefined {
   if (ref.length === 0 || ref.length > MAX_REF_LENGTH) return `a ref has 1 to ${MAX_REF_LENGTH} characters`;
   const segments = ref.split('/');
   if (segments.length < 2) return 'a ref is <section>/<name>';

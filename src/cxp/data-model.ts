@@ -15,10 +15,11 @@ type Container = Record<string, unknown> | unknown[];
 
 interface Frame {
   value: unknown;
-  path: string;
   depth: number;
   parent: Container | undefined;
   key: string | number;
+  /** The frame of the parent container: the JSON Pointer is built from these only on failure. */
+  up: Frame | undefined;
 }
 
 const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
@@ -27,50 +28,53 @@ function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+function issue(frame: Frame, message: string): DataModelIssue {
+  return { path: pathOf(frame), message };
+}
+
+function pathOf(frame: Frame): string {
+  const keys: string[] = [];
+  for (let f = frame; f.up !== undefined; f = f.up) keys.push(escapePointer(String(f.key)));
+  return keys.length === 0 ? '' : `/${keys.reverse().join('/')}`;
+}
+
 /**
  * Checks (iteratively, so deep input cannot overflow the stack) that `root` is JSON data no deeper
  * than `maxDepth`. Normalises -0 to 0 in place, since JSON cannot tell them apart.
  */
 export function checkDataModel(root: unknown, maxDepth = DEFAULT_MAX_DEPTH): DataModelIssue | undefined {
-  const stack: Frame[] = [{ value: root, path: '', depth: 0, parent: undefined, key: '' }];
+  const stack: Frame[] = [{ value: root, depth: 0, parent: undefined, key: '', up: undefined }];
   for (let frame = stack.pop(); frame !== undefined; frame = stack.pop()) {
-    const { value, path, depth } = frame;
+    const { value, depth } = frame;
     switch (typeof value) {
       case 'string':
-        if (!isWellFormed(value))
-          return { path, message: 'string is not well-formed Unicode (lone surrogate)' };
+        if (!isWellFormed(value)) return issue(frame, 'string is not well-formed Unicode (lone surrogate)');
         continue;
       case 'boolean':
         continue;
       case 'number':
-        if (!Number.isFinite(value)) return { path, message: `number ${String(value)} is not finite` };
+        if (!Number.isFinite(value)) return issue(frame, `number ${String(value)} is not finite`);
         if (Object.is(value, -0) && frame.parent !== undefined) setChild(frame.parent, frame.key, 0);
         continue;
       case 'object':
         if (value === null) continue;
-        if (depth >= maxDepth) return { path, message: `nesting deeper than ${maxDepth} levels` };
+        if (depth >= maxDepth) return issue(frame, `nesting deeper than ${maxDepth} levels`);
         if (Array.isArray(value)) {
           for (let i = value.length - 1; i >= 0; i--) {
-            stack.push({ value: value[i], path: `${path}/${i}`, depth: depth + 1, parent: value, key: i });
+            stack.push({ value: value[i], depth: depth + 1, parent: value, key: i, up: frame });
           }
           continue;
         }
         if (!isPlainObject(value))
-          return { path, message: 'value is not JSON data (binary, date or extension type)' };
+          return issue(frame, 'value is not JSON data (binary, date or extension type)');
         for (const key of Object.keys(value)) {
-          if (key === '__proto__') return { path, message: 'key "__proto__" is not allowed' };
-          if (!isWellFormed(key)) return { path, message: 'key is not well-formed Unicode (lone surrogate)' };
-          stack.push({
-            value: value[key],
-            path: `${path}/${escapePointer(key)}`,
-            depth: depth + 1,
-            parent: value,
-            key,
-          });
+          if (key === '__proto__') return issue(frame, 'key "__proto__" is not allowed');
+          if (!isWellFormed(key)) return issue(frame, 'key is not well-formed Unicode (lone surrogate)');
+          stack.push({ value: value[key], depth: depth + 1, parent: value, key, up: frame });
         }
         continue;
       default:
-        return { path, message: `${typeof value} is not JSON data` };
+        return issue(frame, `${typeof value} is not JSON data`);
     }
   }
   return undefined;

@@ -4,8 +4,16 @@ const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz
 
 /** Formats epoch milliseconds as RFC 3339 UTC with millisecond precision: 2026-11-21T05:38:00.123Z. */
 export function formatTimestamp(ms: number): string {
-  return new Date(ms).toISOString();
+  // Many stamps in a row share a millisecond (a batch of signals): format each millisecond once.
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastText = new Date(ms).toISOString();
+  }
+  return lastText;
 }
+
+let lastMs = Number.NaN;
+let lastText = '';
 
 /** True for a full RFC 3339 date-time (with offset) whose fields are in range. */
 export function isRfc3339(value: string): boolean {
