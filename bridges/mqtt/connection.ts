@@ -7,6 +7,8 @@ import { TopicFilter } from './topics.js';
 import type { OutboundQueue, QueuedEntry, QueuedMessage } from './outbound-queue.js';
 
 /** Incoming message as handlers see it. */
+const utf8 = new TextEncoder();
+
 export interface InboundMessage {
   topic: string;
   payload: Uint8Array;
@@ -117,7 +119,7 @@ export class MqttConnection implements Component {
    * delivered in order. Returns false when the message was dropped.
    */
   publish(topic: string, payload: Uint8Array | string, options: PublishOptions): boolean {
-    const bytes = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
+    const bytes = typeof payload === 'string' ? utf8.encode(payload) : payload;
     if (options.qos === 0) {
       if (!this.#connected || !this.#client) {
         this.#o.metrics.dropped.inc({ route: this.name, reason: 'offline' });

@@ -22,7 +22,9 @@ interface Frame {
   up: Frame | undefined;
 }
 
-const isWellFormed = (s: string): boolean => (s as unknown as { isWellFormed(): boolean }).isWellFormed();
+/** String.prototype.isWellFormed (Node 20 has it; the ES2023 lib typings do not). */
+export const isWellFormed = (s: string): boolean =>
+  (s as unknown as { isWellFormed(): boolean }).isWellFormed();
 
 function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');

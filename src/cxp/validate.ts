@@ -1,6 +1,6 @@
 import { FormatRegistry, type TObject } from '@sinclair/typebox';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { isPlainObject, truncateText } from './data-model.js';
+import { isPlainObject, isWellFormed, truncateText } from './data-model.js';
 import { fail, ok, type Result } from './errors.js';
 import {
   MESSAGE_SCHEMAS,
@@ -69,12 +69,7 @@ export function readHeader(value: unknown): MessageHeader {
 }
 
 function isShortText(value: unknown, max: number): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length > 0 &&
-    value.length <= max &&
-    (value as unknown as { isWellFormed(): boolean }).isWellFormed()
-  );
+  return typeof value === 'string' && value.length > 0 && value.length <= max && isWellFormed(value);
 }
 
 /** Checks version, type and the type's schema. The value must already be JSON data. */

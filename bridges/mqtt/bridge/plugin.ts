@@ -36,6 +36,8 @@ export class MqttBridge implements Component {
   readonly #export: ExportRules;
   readonly #queue: BoundedQueue<InboundMessage>;
   readonly #route: string;
+  /** Metric children bound to this route once (the labels are not looked up per message). */
+  readonly #count: { in: { inc(): void }; dropped: { inc(): void }; queued: { set(v: number): void } };
   #scheduled = false;
   #accepting = true;
   #deferTimer: NodeJS.Timeout | undefined;
@@ -47,6 +49,11 @@ export class MqttBridge implements Component {
     this.#logger = logger;
     this.name = `bridge:${config.id}`;
     this.#route = `mqtt_bridge:${config.id}`;
+    this.#count = {
+      in: services.metrics.messagesIn.labels(this.#route, 'mqtt'),
+      dropped: services.metrics.dropped.labels(this.#route, 'queue_full'),
+      queued: services.metrics.queued.labels(this.#route),
+    };
     this.#ingest = new IngestRules(config.ingest, services.maxMessageBytes);
     this.#export = new ExportRules(config.export, services.store, clock);
     this.#queue = new BoundedQueue({ capacity: config.queue.capacity, policy: config.queue.policy });
@@ -85,9 +92,8 @@ export class MqttBridge implements Component {
 
   #onMessage(message: InboundMessage): void {
     if (!this.#accepting) return;
-    this.#services.metrics.messagesIn.inc({ route: this.#route, kind: 'mqtt' });
-    if (this.#queue.push(message) !== 'queued')
-      this.#services.metrics.dropped.inc({ route: this.#route, reason: 'queue_full' });
+    this.#count.in.inc();
+    if (this.#queue.push(message) !== 'queued') this.#count.dropped.inc();
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -107,7 +113,7 @@ export class MqttBridge implements Component {
       inputs.push(...made);
       for (const e of errors) this.#reject(m.topic, e.code, e.message);
     }
-    this.#services.metrics.queued.set({ route: this.#route }, this.#queue.size);
+    this.#count.queued.set(this.#queue.size);
     if (inputs.length > 0) {
       const result = this.#services.store.putMany(inputs);
       for (const r of result.rejected)

@@ -1,16 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { CxpError, toCxpError } from '../../../src/cxp/errors.js';
+import type { SecretReader as ReadSecret, SecretRef } from '../../../src/runtime/secrets.js';
 import type { TopicAcl } from './acl.js';
 import { ANONYMOUS, type BrokerConfig, type BrokerUserConfig } from './config.js';
 
-/** Where a secret lives: a file or an environment variable. */
-export interface SecretRef {
-  file?: string;
-  env?: string;
-}
-
-/** Reads a secret (the composition root decides how: trimming, permissions checks, ...). */
-export type ReadSecret = (ref: SecretRef) => Promise<string>;
+/** The runtime's secret types: one definition (src/runtime/secrets.ts). */
+export type { SecretRef, SecretReader as ReadSecret } from '../../../src/runtime/secrets.js';
 
 /** What a client presented in CONNECT and on the TLS handshake. */
 export interface AuthAttempt {
