@@ -31,8 +31,8 @@ export interface MqttConnectionOptions {
   /** Resolved at start (reads secrets and certificate files). */
   clientOptions: () => Promise<IClientOptions>;
   protocol: 'auto' | '3.1.1' | '5';
-  /** Retained `online`/`offline` status with a last will. */
-  statusTopic: string;
+  /** Retained `online`/`offline` status with a last will; none when undefined. */
+  statusTopic?: string;
   reconnect: { initialMs: number; maxMs: number; jitter: number };
   inflight: number;
   /** Opens where QoS 1/2 messages wait while the broker is away (disk or memory, bounded). */
@@ -69,6 +69,10 @@ export class MqttConnection implements Component {
   #outbound: OutboundQueue | undefined;
   #url = '';
   #clientOptions: IClientOptions = {};
+  /** Why inbound reading is paused (one entry per holder); empty when reading. */
+  readonly #holds = new Set<string>();
+  /** MQTT.js's continuation for the packet that arrived while paused; called on resume. */
+  #heldContinue: (() => void) | undefined;
 
   constructor(options: MqttConnectionOptions) {
     this.#o = options;
@@ -151,6 +155,31 @@ export class MqttConnection implements Component {
     return true;
   }
 
+  /**
+   * Stops taking inbound messages until every holder has called `resumeInbound`. The message being
+   * dispatched now is still delivered; MQTT.js then waits before handling the next packet, its parser
+   * input fills, the socket is no longer read and TCP pushes back to the broker (which queues or
+   * drops by its own limits; QoS 1/2 messages stay unacknowledged until handled). Outbound traffic
+   * is not affected. While paused the broker's keep-alive answers wait too, so hold only briefly.
+   */
+  pauseInbound(holder: string): void {
+    if (this.#holds.size === 0) this.#o.metrics.inboundPauses.inc({ connection: this.name });
+    this.#holds.add(holder);
+  }
+
+  /** Releases `holder`'s pause; reading resumes when no holder is left. */
+  resumeInbound(holder: string): void {
+    if (!this.#holds.delete(holder) || this.#holds.size > 0) return;
+    const next = this.#heldContinue;
+    this.#heldContinue = undefined;
+    next?.();
+  }
+
+  /** True while some holder has paused inbound reading. */
+  get inboundPaused(): boolean {
+    return this.#holds.size > 0;
+  }
+
   quiesce(): void {
     this.#stopping = true;
   }
@@ -159,11 +188,16 @@ export class MqttConnection implements Component {
     this.#stopping = true;
     clearTimeout(this.#timer);
     const client = this.#client;
+    const statusTopic = this.#o.statusTopic;
     this.#client = undefined;
     if (client) {
       if (this.#connected) {
         await new Promise<void>((resolve) => {
-          client.publish(this.#o.statusTopic, 'offline', { qos: 1, retain: true }, () => {
+          if (statusTopic === undefined) {
+            resolve();
+            return;
+          }
+          client.publish(statusTopic, 'offline', { qos: 1, retain: true }, () => {
             resolve();
           });
           setTimeout(resolve, 1000).unref();
@@ -178,15 +212,29 @@ export class MqttConnection implements Component {
   }
 
   #open(): void {
+    const statusTopic = this.#o.statusTopic;
     const client = mqtt.connect(this.#url, {
       ...this.#clientOptions,
       protocolVersion: this.#version,
       reconnectPeriod: 0,
       resubscribe: false,
       clean: true,
-      will: { topic: this.#o.statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true },
+      ...(statusTopic === undefined
+        ? {}
+        : { will: { topic: statusTopic, payload: Buffer.from('offline'), qos: 1, retain: true } }),
     });
     this.#client = client;
+    // MQTT.js calls handleMessage after emitting 'message' and handles the next packet only once the
+    // callback runs: holding it is how inbound reading pauses (see pauseInbound).
+    client.handleMessage = (_packet, callback) => {
+      if (this.#holds.size === 0) {
+        callback();
+        return;
+      }
+      this.#heldContinue = () => {
+        callback();
+      };
+    };
     client.on('connect', () => {
       this.#onConnect(client);
     });
@@ -209,9 +257,10 @@ export class MqttConnection implements Component {
       { url: redactUrl(this.#url), mqtt: this.#version === 5 ? '5' : '3.1.1' },
       'connected',
     );
-    client.publish(this.#o.statusTopic, 'online', { qos: 1, retain: true }, (err) => {
-      if (err) this.#o.logger.warn({ err }, 'status publish failed');
-    });
+    if (this.#o.statusTopic !== undefined)
+      client.publish(this.#o.statusTopic, 'online', { qos: 1, retain: true }, (err) => {
+        if (err) this.#o.logger.warn({ err }, 'status publish failed');
+      });
     const subs = Object.fromEntries([...this.#handlers].map(([filter, e]) => [filter, { qos: e.qos }]));
     this.#subscribed = Object.keys(subs).length === 0;
     if (!this.#subscribed) {
@@ -245,6 +294,11 @@ export class MqttConnection implements Component {
     // held (and call back), so waiting on it can stall the queue. QoS 1/2 is at-least-once; order
     // holds because MQTT.js sends its own stored packets before new ones.
     this.#handed.clear();
+    // A packet held from the lost session is finished now (its stream is gone); a new session's
+    // first message is held again while a holder still pauses.
+    const held = this.#heldContinue;
+    this.#heldContinue = undefined;
+    held?.();
     this.#o.metrics.connected.set({ connection: this.name }, 0);
     if (this.#stopping) return;
     const fresh = this.#version === 4 && client.options.protocolVersion === 5;
@@ -260,11 +314,20 @@ export class MqttConnection implements Component {
     }, delay);
   }
 
+  /** Calls every handler whose filter matches, each once even when several of its filters match. */
   #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const levels = topic.split('/');
+    let called: Set<InboundHandler> | undefined;
+    let first: InboundHandler | undefined;
     for (const entry of this.#handlers.values()) {
       if (!entry.filter.test(topic, levels)) continue;
       for (const handler of entry.handlers) {
+        if (first === undefined) first = handler;
+        else {
+          called ??= new Set([first]);
+          if (called.has(handler)) continue;
+          called.add(handler);
+        }
         try {
           handler({ topic, payload, properties: packet.properties });
         } catch (err) {

@@ -38,6 +38,8 @@ export interface Gateway {
   readonly http: HttpServer | undefined;
   readonly broker: EmbeddedBroker | undefined;
   readonly connection: MqttConnection;
+  /** Every MQTT connection (the gateway's and each bridge's) connected and subscribed. */
+  readonly ready: () => boolean;
   readonly binding: CxpMqttBinding;
   readonly dispatcher: CxpDispatcher;
   readonly metrics: GatewayMetrics;
@@ -85,22 +87,51 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
   let brokerPort = config.broker.port;
   if (broker) lifecycle.add(brokerComponent(broker, (port) => (brokerPort = port)));
 
-  const connection = new MqttConnection({
-    name: 'mqtt',
-    url: () => config.mqtt.url ?? `mqtt://${urlHost(config.broker.host)}:${brokerPort}`,
-    clientOptions: () => clientOptions(config, deps.readSecret),
+  const url = () => config.mqtt.url ?? `mqtt://${urlHost(config.broker.host)}:${brokerPort}`;
+  const connectionOptions = {
+    url,
     protocol: config.mqtt.protocol,
-    statusTopic: `${config.cxp.topic_prefix}/${gw}/status`,
     reconnect: {
       initialMs: config.mqtt.reconnect.initial_ms,
       maxMs: config.mqtt.reconnect.max_ms,
       jitter: config.mqtt.reconnect.jitter,
     },
     inflight: config.mqtt.inflight,
+    metrics,
+  };
+  const connection = new MqttConnection({
+    ...connectionOptions,
+    name: 'mqtt',
+    clientOptions: () => clientOptions(config, deps.readSecret),
+    statusTopic: `${config.cxp.topic_prefix}/${gw}/status`,
     openOutbound: () => openOutbound(config, clock, metrics, logger),
     logger: logger.child({ component: 'mqtt' }),
-    metrics,
   });
+  /** Readiness of every connection, checked by /readyz and by `ready()`. */
+  const readiness: { name: string; check: () => boolean; connection: MqttConnection }[] = [
+    { name: 'mqtt', check: () => connection.ready, connection },
+  ];
+  /**
+   * A connection of its own for a bridge's inbound traffic (same broker, same credentials, client id
+   * suffixed): a bridge that pauses reading (queue policy `block`) holds only its own messages. It
+   * publishes nothing, so it has no status topic and a small memory outbound queue.
+   */
+  const openInboundConnection = (suffix: string): MqttConnection => {
+    const name = `mqtt:${suffix}`;
+    const own = new MqttConnection({
+      ...connectionOptions,
+      name,
+      clientOptions: async () => {
+        const base = await clientOptions(config, deps.readSecret);
+        return { ...base, clientId: `${base.clientId ?? 'cxp-edge'}-${suffix}` };
+      },
+      openOutbound: () =>
+        Promise.resolve(new MemoryOutboundQueue({ maxMessages: 100, maxAgeMs: 60_000, clock })),
+      logger: logger.child({ component: name }),
+    });
+    readiness.push({ name, check: () => own.ready, connection: own });
+    return own;
+  };
   lifecycle.add(connection);
   lifecycle.add(expiryComponent(store, config.context.expire_interval_ms));
 
@@ -128,6 +159,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
   const services: GatewayServices = {
     store,
     connection,
+    openInboundConnection,
     metrics,
     maxMessageBytes: config.cxp.max_message_bytes,
   };
@@ -139,19 +171,18 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     lifecycle.add(plugin.create({ config: entry, logger: child, clock, signal: abort.signal }, services));
   }
 
-  http?.addReadinessCheck('mqtt', () => ({
-    ready: connection.ready,
-    detail: connection.ready
-      ? 'connected and subscribed'
-      : connection.connected
-        ? 'subscribing'
-        : 'broker not connected',
-  }));
+  for (const { name, connection: c } of readiness) {
+    http?.addReadinessCheck(name, () => ({
+      ready: c.ready,
+      detail: c.ready ? 'connected and subscribed' : c.connected ? 'subscribing' : 'broker not connected',
+    }));
+  }
   http?.addReadinessCheck('lifecycle', () => ({
     ready: lifecycle.state === 'running',
     detail: lifecycle.state,
   }));
-  return { config, lifecycle, store, http, broker, connection, binding, dispatcher, metrics };
+  const ready = () => readiness.every((r) => r.check());
+  return { config, lifecycle, store, http, broker, connection, binding, dispatcher, metrics, ready };
 }
 
 function brokerComponent(broker: EmbeddedBroker, onPort: (port: number) => void): Component {

@@ -49,6 +49,12 @@ export class GatewayMetrics {
     labelNames: ['connection'] as const,
     registers: [this.registry],
   });
+  readonly inboundPauses = new Counter({
+    name: 'cxp_edge_inbound_pauses_total',
+    help: 'Times a connection stopped reading inbound messages because a consumer was full (backpressure), per connection.',
+    labelNames: ['connection'] as const,
+    registers: [this.registry],
+  });
   readonly requestSeconds = new Histogram({
     name: 'cxp_edge_request_duration_seconds',
     help: 'Time to answer a CXP request, per message type.',

@@ -44,7 +44,7 @@ export async function startGateway(
   });
   await gateway.lifecycle.start();
   if (options.waitReady !== false)
-    await until(() => gateway.connection.ready, 10_000, 'gateway connected and subscribed');
+    await until(() => gateway.ready(), 10_000, 'every connection connected and subscribed');
   return {
     ...gateway,
     id,
@@ -56,10 +56,16 @@ export async function startGateway(
   };
 }
 
-export async function until(check: () => boolean, timeoutMs = 10_000, what = 'condition'): Promise<void> {
+/** Polls `check` every 20 ms; `what` (or what it returns, read at the timeout) names it in the error. */
+export async function until(
+  check: () => boolean,
+  timeoutMs = 10_000,
+  what: string | (() => string) = 'condition',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }

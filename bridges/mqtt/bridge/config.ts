@@ -95,7 +95,11 @@ export const MqttBridgeConfig = Type.Object(
     queue: Type.Object(
       {
         capacity: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 10_000 }),
-        policy: literalUnion(['drop-oldest', 'drop-newest'] as const, { default: 'drop-oldest' }),
+        policy: literalUnion(['block', 'drop-oldest', 'drop-newest'] as const, {
+          default: 'block',
+          description:
+            'block: a full queue pauses reading from the broker (TCP backpressure; nothing dropped here, the broker queues or drops by its own limits). drop-oldest / drop-newest: keep reading and discard, counted in cxp_edge_messages_dropped_total{reason="queue_full"}.',
+        }),
       },
       { ...closed, default: {} },
     ),

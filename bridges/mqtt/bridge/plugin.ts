@@ -14,7 +14,13 @@ import { IngestRules } from './ingest.js';
 /** What the gateway gives every bridge and device plugin. */
 export interface GatewayServices {
   store: ContextStore;
+  /** The gateway's own connection (CXP traffic, exports, store-and-forward). */
   connection: MqttConnection;
+  /**
+   * A new connection to the same broker for one plugin's inbound traffic, so that pausing it
+   * (backpressure) holds nobody else's messages. The caller starts and stops it.
+   */
+  openInboundConnection(suffix: string): MqttConnection;
   metrics: GatewayMetrics;
   maxMessageBytes: number;
 }
@@ -25,7 +31,8 @@ const BATCH = 500;
 /**
  * The MQTT bridge: field topics into context (ingest rules), context into topics (export rules).
  * Ingested messages wait in a bounded queue (policy and capacity from config, drops counted) and
- * are applied in batches; exports follow every committed store change.
+ * are applied in batches; exports follow every committed store change. Under the `block` policy a
+ * full queue pauses the connection's inbound reading until the queue is half empty again.
  */
 export class MqttBridge implements Component {
   readonly name: string;
@@ -36,8 +43,12 @@ export class MqttBridge implements Component {
   readonly #export: ExportRules;
   readonly #queue: BoundedQueue<InboundMessage>;
   readonly #route: string;
+  /** Where ingest subscriptions live: a connection of this bridge's own (none without ingest rules). */
+  readonly #inbound: MqttConnection | undefined;
   /** Metric children bound to this route once (the labels are not looked up per message). */
   readonly #count: { in: { inc(): void }; dropped: { inc(): void }; queued: { set(v: number): void } };
+  readonly #blocking: boolean;
+  #paused = false;
   #scheduled = false;
   #accepting = true;
   #deferTimer: NodeJS.Timeout | undefined;
@@ -57,15 +68,20 @@ export class MqttBridge implements Component {
     this.#ingest = new IngestRules(config.ingest, services.maxMessageBytes);
     this.#export = new ExportRules(config.export, services.store, clock);
     this.#queue = new BoundedQueue({ capacity: config.queue.capacity, policy: config.queue.policy });
+    this.#blocking = config.queue.policy === 'block';
+    this.#inbound =
+      config.ingest.length > 0 ? services.openInboundConnection(`bridge-${config.id}`) : undefined;
   }
 
-  start(): Promise<void> {
-    for (const filter of this.#ingest.filters) {
-      this.#cleanups.push(
-        this.#services.connection.subscribe(filter, 1, (m) => {
-          this.#onMessage(m);
-        }),
-      );
+  async start(): Promise<void> {
+    // One handler for every filter: the connection calls it once per message even when several of
+    // the filters match, and the ingest rules then apply every matching rule.
+    const handler = (m: InboundMessage): void => {
+      this.#onMessage(m);
+    };
+    const inbound = this.#inbound;
+    if (inbound) {
+      for (const filter of this.#ingest.filters) this.#cleanups.push(inbound.subscribe(filter, 1, handler));
     }
     if (this.#config.export.length > 0) {
       this.#cleanups.push(
@@ -74,26 +90,41 @@ export class MqttBridge implements Component {
         }),
       );
     }
-    return Promise.resolve();
+    await inbound?.start();
+  }
+
+  /** Connected and subscribed (always true for a bridge without ingest rules). */
+  get ready(): boolean {
+    return this.#inbound?.ready ?? true;
   }
 
   quiesce(): void {
     this.#accepting = false;
+    this.#inbound?.quiesce();
   }
 
-  stop(): Promise<void> {
+  async stop(): Promise<void> {
     this.#accepting = false;
     for (const c of this.#cleanups) c();
     this.#cleanups = [];
     clearTimeout(this.#deferTimer);
-    this.#drain();
-    return Promise.resolve();
+    if (this.#paused) this.#resume();
+    await this.#inbound?.stop();
+    // Everything accepted into the queue is applied before the bridge reports stopped.
+    while (this.#queue.size > 0) this.#drain();
   }
 
   #onMessage(message: InboundMessage): void {
     if (!this.#accepting) return;
     this.#count.in.inc();
-    if (this.#queue.push(message) !== 'queued') this.#count.dropped.inc();
+    // Under `block` the connection is paused before the queue can be full, so 'full' only happens if
+    // a reconnect delivers one more message while paused; it is counted like any other drop.
+    const outcome = this.#queue.push(message);
+    if (outcome !== 'queued') this.#count.dropped.inc();
+    if (this.#blocking && !this.#paused && this.#queue.size >= this.#queue.capacity - 1) {
+      this.#paused = true;
+      this.#inbound?.pauseInbound(this.name);
+    }
     if (!this.#scheduled) {
       this.#scheduled = true;
       setImmediate(() => {
@@ -114,6 +145,7 @@ export class MqttBridge implements Component {
       for (const e of errors) this.#reject(m.topic, e.code, e.message);
     }
     this.#count.queued.set(this.#queue.size);
+    if (this.#paused && this.#queue.size <= this.#queue.capacity >> 1) this.#resume();
     if (inputs.length > 0) {
       const result = this.#services.store.putMany(inputs);
       for (const r of result.rejected)
@@ -126,6 +158,11 @@ export class MqttBridge implements Component {
         this.#drain();
       });
     }
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    this.#inbound?.resumeInbound(this.name);
   }
 
   #reject(where: string, code: string, message: string): void {

@@ -20,6 +20,11 @@ export interface ContextReplicaOptions {
   purpose?: string;
   /** Gap DIFFs tolerated while catching up before the catch-up ACK is sent again. Default 16. */
   catchUpRetryAfter?: number;
+  /**
+   * DIFFs that arrived ahead of the replica's version, held (by base version) until the missing
+   * versions come and then applied in order. Beyond this many the oldest is let go. Default 1024.
+   */
+  maxHeldDiffs?: number;
 }
 
 /**
@@ -27,7 +32,9 @@ export interface ContextReplicaOptions {
  * - A DIFF that starts at or before our version is applied; one we already hold is ignored.
  * - A gap (a DIFF based beyond our version) while synced asks for a catch-up: a numeric ACK of the
  *   version held, which the provider answers with the DIFF from there (or RESYNC_REQUIRED). DIFFs
- *   that still do not fit are ignored meanwhile; after `catchUpRetryAfter` of them the ACK is repeated.
+ *   that do not fit yet are held (bounded) and applied as soon as the versions before them are in,
+ *   so a catch-up answer that arrives after later broadcast DIFFs (another topic, another path
+ *   through the broker) loses nothing; after `catchUpRetryAfter` gaps the ACK is repeated.
  * - Never synced, a new store_id (the provider restarted) or RESYNC_REQUIRED start a full resync:
  *   EXPAND of `**` at depth full, paged with the `after` cursor, then a catch-up.
  */
@@ -39,6 +46,8 @@ export class ContextReplica {
   #firstPage = true;
   #after: string | undefined;
   #gaps = 0;
+  /** Early DIFFs by base version, in arrival order (a Map keeps insertion order for eviction). */
+  readonly #held = new Map<number, MessageOf<'CONTEXT_DIFF'>>();
 
   constructor(options: ContextReplicaOptions) {
     this.#o = options;
@@ -55,6 +64,7 @@ export class ContextReplica {
   /** The request that starts (or restarts) a full resync. */
   resync(): ReplicaOutput[] {
     this.#state = 'resyncing';
+    this.#held.clear();
     this.#firstPage = true;
     this.#after = undefined;
     return [this.#request(['**'])];
@@ -67,14 +77,49 @@ export class ContextReplica {
     if (applied.ok) {
       // Applied, or an (empty) DIFF ending at our version: we are current.
       if (applied.value === 'applied' || diff.version === this.#o.store.version) this.#state = 'synced';
-      return [this.#ack(diff.id ?? '*', diff.id)];
+      return [this.#ack(diff.id ?? '*', diff.id), ...this.#applyHeld()];
     }
     if (applied.error.code !== 'RESYNC_REQUIRED') {
       return [this.#o.messages.errorReply(applied.error, diff.id === undefined ? {} : { id: diff.id })];
     }
+    this.#hold(diff);
     if (this.#state === 'synced') return this.#catchUp();
     this.#gaps += 1;
     return this.#gaps >= (this.#o.catchUpRetryAfter ?? 16) ? this.#catchUp() : [];
+  }
+
+  /** DIFFs held because they arrived early; for tests and metrics. */
+  get heldDiffs(): number {
+    return this.#held.size;
+  }
+
+  #hold(diff: MessageOf<'CONTEXT_DIFF'>): void {
+    this.#held.delete(diff.base_version);
+    this.#held.set(diff.base_version, diff);
+    const max = this.#o.maxHeldDiffs ?? 1024;
+    for (const base of this.#held.keys()) {
+      if (this.#held.size <= max) break;
+      this.#held.delete(base);
+    }
+  }
+
+  /** Applies held DIFFs that fit now, in version order, and forgets those already covered. */
+  #applyHeld(): ReplicaOutput[] {
+    const out: ReplicaOutput[] = [];
+    for (;;) {
+      const version = this.#o.store.version;
+      let next: MessageOf<'CONTEXT_DIFF'> | undefined;
+      for (const [base, held] of this.#held) {
+        if (held.version <= version) this.#held.delete(base);
+        else if (base <= version && (next === undefined || held.version > next.version)) next = held;
+      }
+      if (next === undefined) return out;
+      this.#held.delete(next.base_version);
+      const applied = this.#o.store.applyDiff(next);
+      if (!applied.ok) return out;
+      this.#state = 'synced';
+      out.push(this.#ack(next.id ?? '*', next.id));
+    }
   }
 
   handleExpand(expand: MessageOf<'CONTEXT_EXPAND'>): Result<ReplicaOutput[]> {

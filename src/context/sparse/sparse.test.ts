@@ -78,6 +78,52 @@ describe('sparse flow: DIFF stream with gap detection and resync', () => {
     expect(w.replicaStore.snapshot()).toEqual(w.store.snapshot());
   });
 
+  it('holds DIFFs that arrive before the catch-up answer and applies them once it lands', () => {
+    const w = world();
+    w.pump(w.replica.resync());
+    for (let i = 0; i < 3; i++) w.store.put({ ref: `task/t${i}`, source: 'mes', value: i });
+    w.pump(w.replica.handleDiff(w.diffs[0]!));
+    // DIFF 2 is lost; DIFF 3 shows the gap and asks for a catch-up from version 1.
+    const ask = w.replica.handleDiff(w.diffs[2]!);
+    expect(ask).toEqual([expect.objectContaining({ type: 'CONTEXT_ACK', ack: 1 })]);
+    const answer = w.provider.handleAck(ask[0] as MessageOf<'CONTEXT_ACK'>);
+    if (!answer.ok || !answer.value) throw new Error('no catch-up answer');
+    // Later broadcast DIFFs overtake the answer (another topic through the broker).
+    for (let i = 3; i < 6; i++) w.store.put({ ref: `task/t${i}`, source: 'mes', value: i });
+    for (const d of w.diffs.slice(3)) expect(w.replica.handleDiff(d)).toEqual([]);
+    expect(w.replica.heldDiffs).toBe(4);
+    // The answer (1 -> 3) lands: 3 -> 4, 4 -> 5, 5 -> 6 follow from the held ones, each acknowledged.
+    const acks = w.replica.handleDiff(answer.value);
+    expect(acks).toHaveLength(4);
+    expect(w.replica.state).toBe('synced');
+    expect(w.replica.heldDiffs).toBe(0);
+    expect(w.replicaStore.version).toBe(6);
+    expect(w.replicaStore.snapshot()).toEqual(w.store.snapshot());
+  });
+
+  it('keeps at most maxHeldDiffs early DIFFs, letting the oldest go', () => {
+    const w = world();
+    const replica = new ContextReplica({
+      store: new ContextStore({ clock: w.clock, storeId: 'small', mode: 'replica' }),
+      messages: new MessageFactory({
+        clock: w.clock,
+        ids: new IdGenerator(w.clock),
+        source: { id: 'a', kind: 'agent' },
+      }),
+      maxHeldDiffs: 2,
+    });
+    const load = (out: ReplicaOutput[]) => {
+      const expanded = replica.handleExpand(
+        w.provider.handleRequest(out[0] as MessageOf<'CONTEXT_REQUEST'>, {}),
+      );
+      if (!expanded.ok) throw expanded.error;
+    };
+    load(replica.resync());
+    for (let i = 0; i < 6; i++) w.store.put({ ref: `task/t${i}`, source: 'mes', value: i });
+    for (const d of w.diffs.slice(1)) replica.handleDiff(d);
+    expect(replica.heldDiffs).toBe(2);
+  });
+
   it('falls back to a full EXPAND when the provider cannot catch it up', () => {
     const w = world({ historyOps: 1 });
     w.pump(w.replica.resync());

@@ -241,7 +241,8 @@ describe.each(kinds)('CXP over MQTT via %s', (kind) => {
     await until(
       () => replica.state === 'synced' && mirror.version === g.store.version && g.store.size === 8,
       10_000,
-      'replica in sync',
+      () =>
+        `replica in sync: ${replica.state}, held ${replica.heldDiffs}, version ${mirror.version}/${g.store.version} size ${g.store.size}`,
     );
     expect(mirror.snapshot()).toEqual(gw.store.snapshot());
     expect(gw.store.value('world/cell-3/temperature')).toEqual({ value: 24.7, unit: 'degC' });
