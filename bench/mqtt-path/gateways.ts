@@ -40,7 +40,16 @@ export function benchConfigText(o: BenchConfigOptions): string {
       broker: o.url === undefined ? { enabled: true, port: 0 } : { enabled: false },
       mqtt: { ...(o.url === undefined ? {} : { url: o.url }), store_forward: { enabled: false } },
       cxp: { diff_qos: 0 },
-      bridges: [{ kind: 'mqtt', id: 'bench', ingest: [INGEST] }],
+      bridges: [
+        {
+          kind: 'mqtt',
+          id: 'bench',
+          ingest: [INGEST],
+          ...(process.env.BENCH_QUEUE_CAPACITY === undefined
+            ? {}
+            : { queue: { capacity: Number(process.env.BENCH_QUEUE_CAPACITY) } }),
+        },
+      ],
     },
     null,
     2,
@@ -83,7 +92,7 @@ export async function startInProcess(teardown: Teardown, config: GatewayConfig):
 export interface BridgeCounts {
   /** Field messages the bench bridge received from its MQTT connection. */
   received: number;
-  /** ... and dropped (its bounded queue, policy drop-oldest). */
+  /** ... and dropped by its bounded queue (0 under the default policy `block`, which pauses reading). */
   dropped: number;
 }
 
@@ -117,15 +126,18 @@ export async function startAedes(
 /** How the standalone gateway runs: from source through tsx, or compiled (dist/, `npm run build`). */
 export type StandaloneForm = 'tsx' | 'dist';
 
+const DIST_FLAGS = (process.env.BENCH_DIST_FLAGS ?? '--max-semi-space-size=2').split(/\s+/).filter(Boolean);
+
 const STANDALONE = {
   tsx: {
     args: ['--import', 'tsx', 'src/runtime/cli.ts'],
     label: 'node --import tsx src/runtime/cli.ts start',
   },
   // As `npm start` runs it (package.json): a small young generation for edge boxes.
+  // BENCH_DIST_FLAGS replaces the node flags, for experiments (e.g. "--max-semi-space-size=8").
   dist: {
-    args: ['--max-semi-space-size=2', 'dist/src/runtime/cli.js'],
-    label: 'node --max-semi-space-size=2 dist/src/runtime/cli.js start (as npm start)',
+    args: [...DIST_FLAGS, 'dist/src/runtime/cli.js'],
+    label: `node ${DIST_FLAGS.join(' ')} dist/src/runtime/cli.js start${process.env.BENCH_DIST_FLAGS === undefined ? ' (as npm start)' : ''}`,
   },
 } as const;
 

@@ -49,15 +49,20 @@ async function versions(): Promise<string> {
   return `Node ${process.version}, ${cpu}, aedes ${await pkg('aedes')}, mosquitto ${mosquitto}, MQTT.js ${await pkg('mqtt')}`;
 }
 
+/** BENCH_ONLY=mosquitto skips the aedes rows (a shorter run for experiments). */
+const ONLY = process.env.BENCH_ONLY;
+
 async function measure(ctx: Context): Promise<void> {
   const step = (what: string) => {
     console.error(`[${((Date.now() - t0) / 1000).toFixed(1)} s] ${what}`);
   };
   const t0 = Date.now();
-  step('aedes: baseline');
-  await aedesBaseline(ctx);
-  step('aedes: gateway path');
-  await gatewayPath(ctx, 'aedes');
+  if (ONLY !== 'mosquitto') {
+    step('aedes: baseline');
+    await aedesBaseline(ctx);
+    step('aedes: gateway path');
+    await gatewayPath(ctx, 'aedes');
+  }
   const mosquitto = await startMosquitto(ctx.teardown, ctx.dir, { noDelay: FORCE_NODELAY });
   try {
     step('mosquitto: baseline');

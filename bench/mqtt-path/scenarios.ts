@@ -162,10 +162,11 @@ export async function gatewayPath(ctx: Context, broker: BrokerKind, externalUrl?
 /**
  * `cxp-edge start` as its own process on mosquitto, from source (tsx) and, when built, from dist/:
  * VmRSS 5 s after the pipeline first answers (both forms started and idle together), then the
- * source form under the same load as above, from this process.
+ * compiled form (the source form when dist/ is not built) under the same load as above.
  */
 export async function standalone(ctx: Context, url: string): Promise<void> {
-  const forms: StandaloneForm[] = ctx.dist ? ['tsx', 'dist'] : ['tsx'];
+  // The first form carries the load: the compiled one as `npm start` runs it when built.
+  const forms: StandaloneForm[] = ctx.dist ? ['dist', 'tsx'] : ['tsx'];
   const children = await Promise.all(forms.map((form) => spawnStandalone(ctx.teardown, ctx.dir, url, form)));
   try {
     const clients = await Promise.all(

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/cxp/clock.js';
 import { encodeMessage, decodeMessage, type MessageFactory } from '../../src/cxp/message.js';
-import { CONTENT_TYPES, encodingForContentType, type Encoding } from '../../src/cxp/codec.js';
+import { CONTENT_TYPES, encodeTrusted, encodingForContentType, type Encoding } from '../../src/cxp/codec.js';
 import type { IdGenerator } from '../../src/cxp/ids.js';
 import type { CxpMessage } from '../../src/cxp/schema/index.js';
 import type { ContextProvider } from '../../src/context/sparse/provider.js';
@@ -183,7 +183,8 @@ export class CxpMqttBinding implements Component {
   }
 
   #publishDiff(diff: CxpMessage): void {
-    const bytes = encodeMessage(diff, this.#o.config.encoding);
+    // A DIFF is made of stored contributions (checked when they were put) and the gateway's envelope.
+    const bytes = encodeTrusted(diff, this.#o.config.encoding);
     const qos = this.#o.config.diff_qos;
     this.#o.connection.publish(this.topics.diff, bytes, {
       qos,

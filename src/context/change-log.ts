@@ -13,7 +13,8 @@ export interface ChangeEntry {
  */
 export class ChangeLog {
   readonly #maxOps: number;
-  #entries: ChangeEntry[] = [];
+  /** Entries before #head were dropped and are cleared (undefined) so their ops can be collected. */
+  #entries: (ChangeEntry | undefined)[] = [];
   #head = 0;
   #ops = 0;
   #floor: number;
@@ -32,7 +33,8 @@ export class ChangeLog {
     this.#entries.push(entry);
     this.#ops += entry.ops.length;
     while (this.#ops > this.#maxOps && this.#entries.length - this.#head > 1) {
-      const dropped = this.#entries[this.#head++];
+      const dropped = this.#entries[this.#head];
+      this.#entries[this.#head++] = undefined; // release the ops now, not at the next compaction
       if (dropped === undefined) break;
       this.#ops -= dropped.ops.length;
       this.#floor = dropped.version;
@@ -41,6 +43,13 @@ export class ChangeLog {
       this.#entries = this.#entries.slice(this.#head);
       this.#head = 0;
     }
+  }
+
+  /** Ops still referenced by the log (every slot, dropped ones included): what it keeps alive. */
+  get retainedOps(): number {
+    let n = 0;
+    for (const e of this.#entries) n += e?.ops.length ?? 0;
+    return n;
   }
 
   reset(floor: number): void {

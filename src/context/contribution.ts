@@ -1,4 +1,4 @@
-import type { TObject } from '@sinclair/typebox';
+import { Type, type TObject } from '@sinclair/typebox';
 import { checkDataModel, truncateText, utf8Length } from '../cxp/data-model.js';
 import { SchemaChecker } from '../cxp/validate.js';
 import { CxpError } from '../cxp/errors.js';
@@ -49,6 +49,10 @@ export interface NormalizeOptions {
 }
 
 const provenanceChecker = new SchemaChecker(Provenance);
+/** Provenance as the caller gives it: every field but the stamp, which the store formats itself. */
+const provenanceInputChecker = new SchemaChecker(
+  Type.Composite([Type.Omit(Provenance, ['stamp']), Type.Object({ stamp: Type.Literal('') })]),
+);
 const policyChecker = new SchemaChecker(Policy);
 
 /** Validates an input and builds the stored (deeply frozen) form. Throws CxpError (caught by the store). */
@@ -66,13 +70,15 @@ export function normalizeInput(input: ContributionInput, now: number, options: N
   const stampMs = stampToMs(input.stamp, now);
   const provenance: Contribution['provenance'] = {
     source: input.source,
-    stamp: formatTimestamp(stampMs),
+    stamp: '',
     confidence,
   };
   if (input.kind !== undefined) provenance.kind = input.kind;
   if (input.principal !== undefined) provenance.principal = input.principal;
   if (input.via !== undefined) provenance.via = Array.isArray(input.via) ? [...input.via] : input.via;
-  checkShape(provenanceChecker, provenance, 'provenance');
+  // Checked before the stamp is set: the stamp is formatted here and needs no RFC 3339 check.
+  checkShape(provenanceInputChecker, provenance, 'provenance');
+  provenance.stamp = formatTimestamp(stampMs);
   const contribution: Contribution = { value: cloneValue(input.value), provenance };
   if (input.policy !== undefined) {
     checkShape(policyChecker, input.policy, 'policy');
@@ -111,7 +117,12 @@ function freeze(stored: Stored): Stored {
 function deepFreeze(value: unknown): void {
   if (typeof value !== 'object' || value === null || Object.isFrozen(value)) return;
   Object.freeze(value);
-  for (const v of Object.values(value)) deepFreeze(v);
+  if (Array.isArray(value)) {
+    for (const item of value) deepFreeze(item);
+    return;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) deepFreeze(record[key]);
 }
 
 function stampToMs(stamp: number | string | undefined, now: number): number {

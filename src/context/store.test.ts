@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../cxp/clock.js';
+import { ChangeLog } from './change-log.js';
 import { ContextStore } from './store.js';
 
 const T0 = Date.UTC(2026, 10, 21, 6, 0, 0);
@@ -330,5 +331,18 @@ describe('ContextStore input checks and isolation (review findings)', () => {
     if (!rest.ok) throw rest.error;
     expect(replica.applyDiff(rest.value)).toEqual({ ok: true, value: 'applied' });
     expect(replica.snapshot()).toEqual(primary.snapshot());
+  });
+});
+
+describe('ChangeLog memory', () => {
+  it('keeps no more than its op budget alive, however many batches pass (dropped entries are released)', () => {
+    const log = new ChangeLog(1000, 0);
+    const op = { op: 'remove', ref: 'world/x', provenance: { source: 's' } } as const;
+    for (let v = 1; v <= 3000; v++)
+      log.append({ base: v - 1, version: v, ops: Array.from({ length: 500 }, () => op) });
+    // Budget 1000 ops, but the newest entry is always kept: at most two 500-op entries.
+    expect(log.retainedOps).toBeLessThanOrEqual(1000);
+    expect(log.since(2998)).toHaveLength(1000);
+    expect(log.since(2997)).toBeUndefined();
   });
 });

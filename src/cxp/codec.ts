@@ -117,6 +117,15 @@ function byteLengthBounded(s: string, limit: number): number {
  * Encodes JSON data. Throws a CxpError (MALFORMED_MESSAGE) when the value is not JSON data: the
  * gateway only encodes values it built, so this is a bug, not bad input.
  */
+/**
+ * Encodes a value already known to be in the data model: the gateway's own messages built only from
+ * stored (validated on the way in) data, generated ids and formatted stamps. Skips the data-model
+ * walk that `encodeValue` does; never use it for anything a peer sent.
+ */
+export function encodeTrusted(value: unknown, encoding: Encoding): Uint8Array {
+  return encoding === 'json' ? utf8Encoder.encode(JSON.stringify(value)) : packr.pack(value);
+}
+
 export function encodeValue(value: unknown, encoding: Encoding, maxDepth = DEFAULT_MAX_DEPTH): Uint8Array {
   const issue = checkDataModel(value, maxDepth);
   if (issue) {

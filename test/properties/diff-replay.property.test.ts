@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/cxp/clock.js';
+import { encodeTrusted } from '../../src/cxp/codec.js';
 import { IdGenerator } from '../../src/cxp/ids.js';
 import { decodeMessage, encodeMessage, MessageFactory } from '../../src/cxp/message.js';
 import type { ContributionInput } from '../../src/context/contribution.js';
@@ -68,7 +69,14 @@ function run(steps: Step[]) {
     }),
   });
   const wire: Uint8Array[] = [];
-  store.onChange((change) => wire.push(encodeMessage(provider.diffMessage(change), 'msgpack')));
+  store.onChange((change) => {
+    const diff = provider.diffMessage(change);
+    const bytes = encodeMessage(diff, 'msgpack');
+    // The gateway publishes DIFFs with the trusted encoder (no data-model walk): same bytes.
+    expect(encodeTrusted(diff, 'msgpack')).toEqual(bytes);
+    expect(encodeTrusted(diff, 'json')).toEqual(encodeMessage(diff, 'json'));
+    wire.push(bytes);
+  });
   for (const s of steps) {
     if (s.kind === 'put') store.put(s.input);
     else if (s.kind === 'batch') store.putMany(s.inputs);

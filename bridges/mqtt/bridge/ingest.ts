@@ -11,11 +11,15 @@ import type { IngestRule } from './config.js';
  * Pure: topic and bytes in, a ContributionInput (or a coded error) out.
  */
 export class IngestRules {
-  readonly #rules: readonly { rule: IngestRule; filter: TopicFilter }[];
+  readonly #rules: readonly { rule: IngestRule; filter: TopicFilter; ref: RefTemplate }[];
   readonly #maxBytes: number;
 
   constructor(rules: readonly IngestRule[], maxBytes: number) {
-    this.#rules = rules.map((rule) => ({ rule, filter: new TopicFilter(rule.filter) }));
+    this.#rules = rules.map((rule) => ({
+      rule,
+      filter: new TopicFilter(rule.filter),
+      ref: compileRefTemplate(rule.ref),
+    }));
     this.#maxBytes = maxBytes;
   }
 
@@ -28,10 +32,10 @@ export class IngestRules {
     const inputs: ContributionInput[] = [];
     const errors: CxpError[] = [];
     const levels = topic.split('/');
-    for (const { rule, filter } of this.#rules) {
+    for (const { rule, filter, ref } of this.#rules) {
       const captures = filter.capture(topic, levels);
       if (!captures) continue;
-      const made = contribution(rule, topic, captures, payload, this.#maxBytes);
+      const made = contribution(rule, ref(topic, captures), topic, payload, this.#maxBytes);
       if (made.ok) inputs.push(made.value);
       else errors.push(made.error);
     }
@@ -41,12 +45,11 @@ export class IngestRules {
 
 function contribution(
   rule: IngestRule,
+  ref: string,
   topic: string,
-  captures: TopicCaptures,
   payload: Uint8Array,
   maxBytes: number,
 ): Result<ContributionInput> {
-  const ref = expandRef(rule.ref, topic, captures);
   const problem = refProblem(ref);
   if (problem !== undefined) return fail('INVALID_REF', `topic ${topic} gives ref "${ref}": ${problem}`);
   const decoded = decodePayload(payload, rule.encoding, maxBytes);
@@ -72,11 +75,32 @@ function contribution(
 
 /** `{1}`, `{2}`... the + captures; `{#}` the # remainder; `{topic}` the topic. */
 export function expandRef(template: string, topic: string, captures: TopicCaptures): string {
-  return template.replace(/\{(\d+|#|topic)\}/g, (_m, key: string) => {
-    if (key === 'topic') return topic;
-    if (key === '#') return captures.rest ?? '';
-    return captures.plus[Number(key) - 1] ?? '';
-  });
+  return compileRefTemplate(template)(topic, captures);
+}
+
+type RefTemplate = (topic: string, captures: TopicCaptures) => string;
+
+/** Splits a template once into literal text and placeholders; expanding is then a join. */
+export function compileRefTemplate(template: string): RefTemplate {
+  const parts: (string | ((topic: string, c: TopicCaptures) => string))[] = [];
+  let last = 0;
+  for (const m of template.matchAll(/\{(\d+|#|topic)\}/g)) {
+    if (m.index > last) parts.push(template.slice(last, m.index));
+    const key = m[1];
+    if (key === 'topic') parts.push((topic) => topic);
+    else if (key === '#') parts.push((_t, c) => c.rest ?? '');
+    else {
+      const i = Number(key) - 1;
+      parts.push((_t, c) => c.plus[i] ?? '');
+    }
+    last = m.index + m[0].length;
+  }
+  if (last < template.length) parts.push(template.slice(last));
+  return (topic, captures) => {
+    let out = '';
+    for (const p of parts) out += typeof p === 'string' ? p : p(topic, captures);
+    return out;
+  };
 }
 
 function decodePayload(

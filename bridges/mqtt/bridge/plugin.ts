@@ -49,6 +49,7 @@ export class MqttBridge implements Component {
   readonly #count: { in: { inc(): void }; dropped: { inc(): void }; queued: { set(v: number): void } };
   readonly #blocking: boolean;
   #paused = false;
+  #waitingForOutlet = false;
   #scheduled = false;
   #accepting = true;
   #deferTimer: NodeJS.Timeout | undefined;
@@ -134,8 +135,23 @@ export class MqttBridge implements Component {
     }
   }
 
-  /** Applies up to BATCH queued messages as one store version; reschedules if more wait. */
+  /**
+   * Applies up to BATCH queued messages as one store version; reschedules if more wait. While the
+   * gateway's connection is congested (its DIFFs and exports cannot leave as fast as they are made)
+   * it waits for the socket to drain instead, so the queue fills and the policy applies: `block`
+   * pauses reading from the broker, end to end.
+   */
   #drain(): void {
+    if (this.#accepting && this.#services.connection.congested) {
+      if (!this.#waitingForOutlet) {
+        this.#waitingForOutlet = true;
+        this.#services.connection.onDecongested(() => {
+          this.#waitingForOutlet = false;
+          this.#drain();
+        });
+      }
+      return;
+    }
     const inputs: ContributionInput[] = [];
     for (let i = 0; i < BATCH; i++) {
       const m = this.#queue.shift();
