@@ -28,7 +28,7 @@ export interface CxpMqttBindingOptions {
   clock: Clock;
   /** Retained capability documents of the gateway's providers (printers), if any. */
   capabilities?: () => unknown;
-  /** A periodic telemetry snapshot. */
+  /** A periodic telemetry snapshot (may be read asynchronously). */
   telemetry?: () => unknown;
 }
 
@@ -220,9 +220,13 @@ export class CxpMqttBinding implements Component {
   }
 
   #publishTelemetry(): void {
-    const snapshot = this.#o.telemetry?.();
-    if (snapshot !== undefined)
-      this.#o.connection.publish(this.topics.telemetry, JSON.stringify(snapshot), { qos: 0 });
+    const publish = (snapshot: unknown): void => {
+      if (snapshot !== undefined)
+        this.#o.connection.publish(this.topics.telemetry, JSON.stringify(snapshot), { qos: 0 });
+    };
+    Promise.resolve(this.#o.telemetry?.()).then(publish, (err: unknown) => {
+      this.#o.logger.warn({ err }, 'telemetry snapshot failed');
+    });
   }
 
   #retained(topic: string, message: CxpMessage): void {

@@ -8,6 +8,7 @@ import { MqttConnection } from '../../bridges/mqtt/connection.js';
 import { CxpMqttBinding } from '../../bridges/mqtt/cxp-binding.js';
 import { MemoryOutboundQueue, type OutboundQueue } from '../../bridges/mqtt/outbound-queue.js';
 import { DiskQueue } from '../../bridges/mqtt/store-forward.js';
+import type { ProviderHealth } from '../capability/telemetry-schema.js';
 import type { Clock } from '../cxp/clock.js';
 import { IdGenerator, type RandomBytes } from '../cxp/ids.js';
 import { MessageFactory } from '../cxp/message.js';
@@ -16,8 +17,9 @@ import { ContextStore } from '../context/store.js';
 import type { GatewayConfig } from './config/load.js';
 import { CxpDispatcher } from './dispatcher.js';
 import { HttpServer } from './http.js';
-import { Lifecycle, type Component } from './lifecycle.js';
+import { Lifecycle, type Component, type LifecycleState } from './lifecycle.js';
 import { GatewayMetrics } from './metrics.js';
+import { gatewayTelemetry } from './telemetry.js';
 import type { PluginRegistry } from './plugins.js';
 import type { SecretReader } from './secrets.js';
 
@@ -147,12 +149,17 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     metrics,
     logger: logger.child({ component: 'cxp-mqtt' }),
     clock,
-    telemetry: () => ({
-      gateway: gw,
-      ts: new Date(clock.now()).toISOString(),
-      context_version: store.version,
-      refs: store.size,
-    }),
+    telemetry: () =>
+      gatewayTelemetry({
+        gatewayId: gw,
+        metrics,
+        clock,
+        health: () =>
+          providerHealth(
+            lifecycle.state,
+            readiness.every((r) => r.check()),
+          ),
+      }),
   });
   lifecycle.add(binding);
 
@@ -183,6 +190,22 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
   }));
   const ready = () => readiness.every((r) => r.check());
   return { config, lifecycle, store, http, broker, connection, binding, dispatcher, metrics, ready };
+}
+
+/** The gateway's health for telemetry, from its lifecycle and its connections. */
+function providerHealth(state: LifecycleState, connected: boolean): ProviderHealth {
+  switch (state) {
+    case 'idle':
+    case 'starting':
+      return 'starting';
+    case 'running':
+      return connected ? 'healthy' : 'degraded';
+    case 'stopping':
+    case 'stopped':
+      return 'stopping';
+    case 'failed':
+      return 'unhealthy';
+  }
 }
 
 function brokerComponent(broker: EmbeddedBroker, onPort: (port: number) => void): Component {

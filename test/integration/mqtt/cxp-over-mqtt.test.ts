@@ -6,6 +6,7 @@ import { decodeMessage, encodeMessage, MessageFactory } from '../../../src/cxp/m
 import type { CxpMessage, MessageOf } from '../../../src/cxp/schema/index.js';
 import { ContextReplica } from '../../../src/context/sparse/replica.js';
 import { ContextStore } from '../../../src/context/store.js';
+import { validatorFor } from '../../helpers/ajv.js';
 import { startGateway, until, type TestGateway } from '../../helpers/gateway-harness.js';
 import { createBroker, hasMosquitto, type TestBroker } from '../../helpers/peers.js';
 
@@ -200,6 +201,23 @@ describe.each(kinds)('CXP over MQTT via %s', (kind) => {
     const metrics = await gw.metrics.registry.getSingleMetricAsString('cxp_edge_errors_total');
     expect(metrics).toContain('code="MALFORMED_MESSAGE"');
     expect(metrics).toContain('code="MESSAGE_TOO_LARGE"');
+  });
+
+  it('publishes telemetry as a capability TelemetrySnapshot with its own metrics', async () => {
+    gw = await startGateway(gatewayYaml('', 'cxp: { telemetry_interval_s: 1 }\n'));
+    const { c } = await client();
+    const snapshots: unknown[] = [];
+    c.on('message', (topic, payload) => {
+      if (topic.endsWith('/telemetry')) snapshots.push(JSON.parse(payload.toString()));
+    });
+    await c.subscribeAsync(`cxp/v1/${gw.id}/telemetry`, { qos: 0 });
+    await until(() => snapshots.length > 0, 5000, 'a telemetry snapshot');
+    const validate = validatorFor('capability/TelemetrySnapshot.schema.json');
+    expect(validate(snapshots[0]), JSON.stringify(validate.errors)).toBe(true);
+    expect(snapshots[0]).toMatchObject({ provider_id: gw.id, status: 'healthy', is_heartbeat: true });
+    expect((snapshots[0] as { metrics: unknown[] }).metrics).toContainEqual(
+      expect.objectContaining({ name: 'cxp_edge.connected', labels: { connection: 'mqtt' }, value: 1 }),
+    );
   });
 
   it('lets a client replica rebuild the store exactly from EXPAND and the DIFF stream', async () => {
