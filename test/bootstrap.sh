@@ -39,6 +39,10 @@ fi
 say "npm ci"
 npm ci --no-audit --no-fund
 
+# npm ci builds it too, but gives up quietly without Cyclone DDS; the tests need it.
+say "DDS addon (Cyclone DDS)"
+node bridges/ros2/dds/native/build.cjs --required
+
 say "typecheck"
 npm run --silent typecheck
 say "lint"

@@ -100,10 +100,16 @@ static dds_qos_t *qos_from(napi_env env, napi_value obj) {
   dds_qset_durability(qos, named_string_is(env, obj, "durability", "transient_local")
                                ? DDS_DURABILITY_TRANSIENT_LOCAL
                                : DDS_DURABILITY_VOLATILE);
-  if (named_string_is(env, obj, "history", "keep_all"))
+  bool keep_all = named_string_is(env, obj, "history", "keep_all");
+  int32_t depth = named_int(env, obj, "depth", 10);
+  if (keep_all)
     dds_qset_history(qos, DDS_HISTORY_KEEP_ALL, 0);
   else
-    dds_qset_history(qos, DDS_HISTORY_KEEP_LAST, named_int(env, obj, "depth", 10));
+    dds_qset_history(qos, DDS_HISTORY_KEEP_LAST, depth);
+  /* Cyclone keeps a transient-local writer's history for late readers per its durability-service
+     history (default: the last sample only); ROS 2 expects the writer's own history depth. */
+  dds_qset_durability_service(qos, 0, keep_all ? DDS_HISTORY_KEEP_ALL : DDS_HISTORY_KEEP_LAST, keep_all ? 0 : depth,
+                              DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED, DDS_LENGTH_UNLIMITED);
   int32_t deadline = named_int(env, obj, "deadlineMs", 0);
   if (deadline > 0) dds_qset_deadline(qos, DDS_MSECS(deadline));
   int32_t lease = named_int(env, obj, "livelinessLeaseMs", 0);
@@ -263,11 +269,12 @@ static void on_endpoints(dds_entity_t reader, void *arg) {
       }
       item->publication = publication;
       item->alive = infos[i].valid_data && infos[i].instance_state == DDS_IST_ALIVE;
+      /* A disposal (valid_data false) carries only the key: the endpoint's GUID. */
+      memcpy(item->endpoint, ep->key.v, 16);
       if (infos[i].valid_data) {
         item->topic = ep->topic_name ? strdup(ep->topic_name) : NULL;
         item->type = ep->type_name ? strdup(ep->type_name) : NULL;
         memcpy(item->participant, ep->participant_key.v, 16);
-        memcpy(item->endpoint, ep->key.v, 16);
       }
       if (napi_call_threadsafe_function(ctx->tsfn, item, napi_tsfn_nonblocking) == napi_ok)
         atomic_fetch_add(&ctx->delivered, 1);

@@ -11,11 +11,19 @@ const { join } = require('node:path');
 function fromPrefix(prefix, how) {
   const include = join(prefix, 'include');
   if (!existsSync(join(include, 'dds', 'dds.h'))) return undefined;
-  const libDirs = ['lib', 'lib64', 'lib/x86_64-linux-gnu', 'lib/aarch64-linux-gnu'].map((d) => join(prefix, d));
+  const libDirs = ['lib', 'lib64', 'lib/x86_64-linux-gnu', 'lib/aarch64-linux-gnu'].map((d) =>
+    join(prefix, d),
+  );
   const lib = libDirs.find((d) => existsSync(join(d, 'libddsc.so')));
   if (!lib) return undefined;
   // A prefix build of Cyclone is a release build unless told otherwise: same define as Debian's .pc.
-  return { how, include: [include], defines: ['DDS_NDEBUG'], libs: [`-L${lib}`, '-lddsc'], rpath: [`-Wl,-rpath,${lib}`] };
+  return {
+    how,
+    include: [include],
+    defines: ['DDS_NDEBUG'],
+    libs: [`-L${lib}`, '-lddsc'],
+    rpath: [`-Wl,-rpath,${lib}`],
+  };
 }
 
 function fromPkgConfig() {
