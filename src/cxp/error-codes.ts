@@ -31,7 +31,8 @@ const codes = {
   UNKNOWN_MESSAGE_TYPE: {
     category: 'protocol',
     retryable: false,
-    description: 'The `type` is not one of the nine CXP v1 message types. `details.known` lists them.',
+    description:
+      'The `type` is not one of the nine CXP v1 message types (`details.known` lists them), or a ROS 2 message type has no known definition, itself or one it depends on (`details.ros_type`, `details.missing`; docs/ros2-messages.md).',
   },
   MESSAGE_TOO_LARGE: {
     category: 'protocol',
