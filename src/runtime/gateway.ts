@@ -109,10 +109,13 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     openOutbound: () => openOutbound(config, clock, metrics, logger),
     logger: logger.child({ component: 'mqtt' }),
   });
-  /** Readiness of every connection, checked by /readyz and by `ready()`. */
-  const readiness: { name: string; check: () => boolean; connection: MqttConnection }[] = [
-    { name: 'mqtt', check: () => connection.ready, connection },
-  ];
+  /** Readiness of every connection and plugin, checked by /readyz and by `ready()`. */
+  const readiness: { name: string; check: () => { ready: boolean; detail: string } }[] = [];
+  const connectionCheck = (c: MqttConnection) => () => ({
+    ready: c.ready,
+    detail: c.ready ? 'connected and subscribed' : c.connected ? 'subscribing' : 'broker not connected',
+  });
+  readiness.push({ name: 'mqtt', check: connectionCheck(connection) });
   /**
    * A connection of its own for a bridge's inbound traffic (same broker, same credentials, client id
    * suffixed): a bridge that pauses reading (queue policy `block`) holds only its own messages. It
@@ -131,7 +134,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
         Promise.resolve(new MemoryOutboundQueue({ maxMessages: 100, maxAgeMs: 60_000, clock })),
       logger: logger.child({ component: name }),
     });
-    readiness.push({ name, check: () => own.ready, connection: own });
+    readiness.push({ name, check: connectionCheck(own) });
     return own;
   };
   lifecycle.add(connection);
@@ -157,7 +160,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
         health: () =>
           providerHealth(
             lifecycle.state,
-            readiness.every((r) => r.check()),
+            readiness.every((r) => r.check().ready),
           ),
       }),
   });
@@ -167,6 +170,9 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     store,
     connection,
     openInboundConnection,
+    addReadinessCheck: (name, check) => {
+      readiness.push({ name, check });
+    },
     metrics,
     maxMessageBytes: config.cxp.max_message_bytes,
   };
@@ -178,17 +184,12 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     lifecycle.add(plugin.create({ config: entry, logger: child, clock, signal: abort.signal }, services));
   }
 
-  for (const { name, connection: c } of readiness) {
-    http?.addReadinessCheck(name, () => ({
-      ready: c.ready,
-      detail: c.ready ? 'connected and subscribed' : c.connected ? 'subscribing' : 'broker not connected',
-    }));
-  }
+  for (const { name, check } of readiness) http?.addReadinessCheck(name, check);
   http?.addReadinessCheck('lifecycle', () => ({
     ready: lifecycle.state === 'running',
     detail: lifecycle.state,
   }));
-  const ready = () => readiness.every((r) => r.check());
+  const ready = () => readiness.every((r) => r.check().ready);
   return { config, lifecycle, store, http, broker, connection, binding, dispatcher, metrics, ready };
 }
 

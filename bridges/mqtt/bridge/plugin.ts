@@ -21,6 +21,8 @@ export interface GatewayServices {
    * (backpressure) holds nobody else's messages. The caller starts and stops it.
    */
   openInboundConnection(suffix: string): MqttConnection;
+  /** Adds a check to /readyz (and to the gateway's `ready()`): ready, and a one-line detail. */
+  addReadinessCheck(name: string, check: () => { ready: boolean; detail: string }): void;
   metrics: GatewayMetrics;
   maxMessageBytes: number;
 }

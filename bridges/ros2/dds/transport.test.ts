@@ -1,8 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
 import { describeTransportContract } from '../transport-contract.js';
 import { loadDdsBinding } from './binding.js';
 import { DdsTransport } from './transport.js';
-import { ddsToRosTopic, ddsToRosType, rosToDdsTopic, rosToDdsType } from './wire-names.js';
 
 /**
  * The Cyclone DDS backend against the same contract as the fake, on loopback (localhostOnly),
@@ -36,22 +35,3 @@ if (!loaded.ok) {
     it('needs the addon', () => undefined);
   });
 }
-
-describe('ROS names on the DDS wire', () => {
-  it('maps topics and types both ways', () => {
-    expect(rosToDdsTopic('/robot/odom')).toEqual({ ok: true, value: 'rt/robot/odom' });
-    expect(ddsToRosTopic('rt/robot/odom')).toBe('/robot/odom');
-    expect(ddsToRosTopic('DCPSParticipant')).toBeUndefined();
-    expect(rosToDdsType('std_msgs/msg/String')).toEqual({ ok: true, value: 'std_msgs::msg::dds_::String_' });
-    expect(rosToDdsType('std_msgs/String')).toEqual({ ok: true, value: 'std_msgs::msg::dds_::String_' });
-    expect(ddsToRosType('geometry_msgs::msg::dds_::Twist_')).toBe('geometry_msgs/msg/Twist');
-    expect(ddsToRosType('Foo')).toBeUndefined();
-  });
-
-  it('refuses names that are not ROS names', () => {
-    for (const t of ['chatter', '/', '/a//b', '/1abc', '/a b', '/a/'])
-      expect(rosToDdsTopic(t).ok, t).toBe(false);
-    for (const t of ['String', 'a/b/c/d', 'std_msgs/msg/', '/std_msgs/String'])
-      expect(rosToDdsType(t).ok, t).toBe(false);
-  });
-});

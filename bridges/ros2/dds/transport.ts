@@ -11,7 +11,7 @@ import type {
   SubscribeOptions,
 } from '../transport.js';
 import { loadDdsBinding, type DdsBinding } from './binding.js';
-import { ddsToRosTopic, ddsToRosType, rosToDdsTopic, rosToDdsType } from './wire-names.js';
+import { ddsTopicToRos, ddsTypeToRos, rosTopicToDds, rosTypeToDds } from '../msgs/naming.js';
 
 /**
  * Cyclone DDS configuration that keeps a domain on this host: loopback only, with multicast forced
@@ -98,9 +98,9 @@ class DdsParticipant implements Ros2Participant {
   }
 
   #topic(topic: string, type: string): Result<number> {
-    const wireTopic = rosToDdsTopic(topic);
+    const wireTopic = rosTopicToDds(topic);
     if (!wireTopic.ok) return wireTopic;
-    const wireType = rosToDdsType(type);
+    const wireType = rosTypeToDds(type);
     if (!wireType.ok) return wireType;
     const key = `${wireTopic.value}\u0000${wireType.value}`;
     const known = this.#topics.get(key);
@@ -198,8 +198,8 @@ class DdsParticipant implements Ros2Participant {
           const event: EndpointEvent = raw.alive
             ? {
                 ...raw,
-                topic: ddsToRosTopic(raw.topic) ?? raw.topic,
-                type: ddsToRosType(raw.type) ?? raw.type,
+                topic: orWire(ddsTopicToRos(raw.topic), raw.topic),
+                type: orWire(ddsTypeToRos(raw.type), raw.type),
               }
             : { ...(before ?? raw), alive: false };
           if (event.alive) this.#known.set(raw.endpoint, event);
@@ -219,4 +219,9 @@ class DdsParticipant implements Ros2Participant {
     this.#listeners.clear();
     this.#b.deleteEntity(this.#handle);
   }
+}
+
+/** The ROS name when the wire name maps to one, else the wire name itself. */
+function orWire(mapped: Result<string>, wire: string): string {
+  return mapped.ok ? mapped.value : wire;
 }

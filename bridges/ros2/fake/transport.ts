@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { fail, ok, type Result } from '../../../src/cxp/errors.js';
-import { rosToDdsTopic, rosToDdsType } from '../dds/wire-names.js';
+import { rosTopicToDds, rosTypeToDds } from '../msgs/naming.js';
 import {
   qosCompatible,
   type EndpointEvent,
@@ -210,9 +210,9 @@ class FakeParticipant implements Ros2Participant {
 
   #check(topic: string, type: string): Result<void> {
     if (this.#closed) return fail('INTERNAL_ERROR', 'the participant is closed');
-    const t = rosToDdsTopic(topic);
+    const t = rosTopicToDds(topic);
     if (!t.ok) return t;
-    const ty = rosToDdsType(type);
+    const ty = rosTypeToDds(type);
     return ty.ok ? ok(undefined) : ty;
   }
 

@@ -23,7 +23,18 @@ if (found.status !== 0) give((found.stderr || 'Cyclone DDS not found').trim().re
 // node-gyp: the one npm runs scripts with, else npm's bundled copy next to this node.
 const candidates = [
   process.env.npm_config_node_gyp,
-  join(process.execPath, '..', '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js'),
+  join(
+    process.execPath,
+    '..',
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  ),
 ].filter((p) => p && existsSync(p));
 if (candidates.length === 0) give('node-gyp not found (it ships with npm)');
 const gyp = candidates[0];

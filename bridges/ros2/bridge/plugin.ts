@@ -1,0 +1,409 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../../../src/cxp/clock.js';
+import { encodeTrusted, parseBytes } from '../../../src/cxp/codec.js';
+import { fail, ok, type Result } from '../../../src/cxp/errors.js';
+import type { ContributionInput } from '../../../src/context/contribution.js';
+import type { Component } from '../../../src/runtime/lifecycle.js';
+import type { Plugin } from '../../../src/runtime/plugins.js';
+import { RateLimiter } from '../../../src/runtime/rate-limit.js';
+import type { GatewayServices } from '../../mqtt/bridge/plugin.js';
+import { pick } from '../../mqtt/bridge/ingest.js';
+import type { InboundMessage, MqttConnection } from '../../mqtt/connection.js';
+import { DdsTransport } from '../dds/transport.js';
+import {
+  DEFAULT_QOS,
+  SENSOR_DATA_QOS,
+  type Ros2Participant,
+  type Ros2Publication,
+  type Ros2Qos,
+  type Ros2Subscription,
+  type Ros2Transport,
+  type Sample,
+} from '../transport.js';
+import { checkRos2BridgeConfig, Ros2BridgeConfig, type QosConfig } from './config.js';
+import { createMessageCodec, type RosMessageCodec } from './message-codec.js';
+
+/** Samples applied to the store per turn of the event loop (one store version per batch). */
+const BATCH = 500;
+/** How often transport-level drops (the queue to JavaScript) are read into the metrics. */
+const STATS_INTERVAL_MS = 1000;
+
+export function toRos2Qos(q: QosConfig): Ros2Qos {
+  if (q === 'default') return { ...DEFAULT_QOS };
+  if (q === 'sensor_data') return { ...SENSOR_DATA_QOS };
+  const out: Ros2Qos = {
+    reliability: q.reliability,
+    durability: q.durability,
+    history: q.history,
+    depth: q.depth,
+  };
+  if (q.deadline_ms !== undefined) out.deadlineMs = q.deadline_ms;
+  if (q.liveliness_lease_ms !== undefined) out.livelinessLeaseMs = q.liveliness_lease_ms;
+  if (q.lifespan_ms !== undefined) out.lifespanMs = q.lifespan_ms;
+  return out;
+}
+
+/** Domain and discovery range from config, else from the ROS 2 environment variables. */
+export function networkSettings(
+  config: Ros2BridgeConfig,
+  env: NodeJS.ProcessEnv,
+): { domainId: number; localhostOnly: boolean } {
+  const fromEnv = Number(env.ROS_DOMAIN_ID);
+  const domainId =
+    config.domain_id ?? (Number.isInteger(fromEnv) && fromEnv >= 0 && fromEnv <= 232 ? fromEnv : 0);
+  const localhostOnly =
+    config.localhost_only ??
+    (env.ROS_LOCALHOST_ONLY === '1' || env.ROS_AUTOMATIC_DISCOVERY_RANGE?.toUpperCase() === 'LOCALHOST');
+  return { domainId, localhostOnly };
+}
+
+export interface Ros2BridgeDeps {
+  env?: NodeJS.ProcessEnv;
+  /** Chooses the transport; tests pass the fake. Default: the backend the config names. */
+  transport?: () => Result<Ros2Transport>;
+  /** Default: the message layer over the built-in and configured .msg definitions. */
+  codec?: () => Promise<RosMessageCodec>;
+}
+
+/**
+ * The ROS 2 bridge: the gateway as a participant on a ROS 2 domain. Routes: ROS topics into
+ * context (`ingest`), ROS topics to MQTT (`to_mqtt`), MQTT to ROS topics (`from_mqtt`). When the
+ * transport cannot be had (no addon, no Cyclone DDS) the gateway still runs: one error line in the
+ * log says why and /readyz reports it.
+ */
+export class Ros2Bridge implements Component {
+  readonly name: string;
+  readonly #config: Ros2BridgeConfig;
+  readonly #services: GatewayServices;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #deps: Ros2BridgeDeps;
+  readonly #route: string;
+  #participant: Ros2Participant | undefined;
+  #codec: RosMessageCodec | undefined;
+  #inbound: MqttConnection | undefined;
+  readonly #subs: { sub: Ros2Subscription; dropped: number }[] = [];
+  readonly #pubs: Ros2Publication[] = [];
+  #pending: ContributionInput[] = [];
+  #flushScheduled = false;
+  #statsTimer: NodeJS.Timeout | undefined;
+  #unavailable: string | undefined = 'starting';
+  #accepting = true;
+
+  constructor(
+    config: Ros2BridgeConfig,
+    services: GatewayServices,
+    logger: Logger,
+    clock: Clock,
+    deps: Ros2BridgeDeps = {},
+  ) {
+    this.#config = config;
+    this.#services = services;
+    this.#logger = logger;
+    this.#clock = clock;
+    this.#deps = deps;
+    this.name = `bridge:${config.id}`;
+    this.#route = `ros2:${config.id}`;
+    if (config.from_mqtt.length > 0) this.#inbound = services.openInboundConnection(`bridge-${config.id}`);
+    services.addReadinessCheck(this.name, () => ({
+      ready: this.#unavailable === undefined && (this.#inbound?.ready ?? true),
+      detail:
+        this.#unavailable ??
+        (this.#inbound && !this.#inbound.ready ? 'MQTT not subscribed' : 'participant up'),
+    }));
+  }
+
+  /** Why the bridge is not working, or undefined when it is. */
+  get unavailable(): string | undefined {
+    return this.#unavailable;
+  }
+
+  get participant(): Ros2Participant | undefined {
+    return this.#participant;
+  }
+
+  async start(): Promise<void> {
+    const env = this.#deps.env ?? process.env;
+    const transport = (this.#deps.transport ?? (() => this.#defaultTransport(env)))();
+    if (!transport.ok) {
+      this.#unavailable = transport.error.message;
+      this.#logger.error(
+        { code: transport.error.code },
+        `ROS 2 bridge unavailable: ${transport.error.message}`,
+      );
+      return;
+    }
+    this.#codec = await (this.#deps.codec ?? (() => createMessageCodec(this.#config, env, this.#logger)))();
+    const network = networkSettings(this.#config, env);
+    const opened = transport.value.open(network);
+    if (!opened.ok) {
+      this.#unavailable = opened.error.message;
+      this.#logger.error({ code: opened.error.code }, `ROS 2 bridge unavailable: ${opened.error.message}`);
+      return;
+    }
+    this.#participant = opened.value;
+    this.#unavailable = undefined;
+    this.#logger.info(
+      {
+        backend: transport.value.name,
+        domain: network.domainId,
+        localhostOnly: network.localhostOnly,
+        guid: opened.value.guid,
+      },
+      'ROS 2 participant up',
+    );
+    this.#openRoutes(opened.value);
+    this.#statsTimer = setInterval(() => {
+      this.#readTransportStats();
+    }, STATS_INTERVAL_MS);
+    this.#statsTimer.unref();
+    await this.#inbound?.start();
+  }
+
+  quiesce(): void {
+    this.#accepting = false;
+    this.#inbound?.quiesce();
+  }
+
+  async stop(): Promise<void> {
+    this.#accepting = false;
+    clearInterval(this.#statsTimer);
+    this.#readTransportStats();
+    await this.#inbound?.stop();
+    this.#flush();
+    for (const { sub } of this.#subs) sub.close();
+    for (const p of this.#pubs) p.close();
+    this.#participant?.close();
+    this.#participant = undefined;
+    this.#unavailable = 'stopped';
+  }
+
+  #defaultTransport(env: NodeJS.ProcessEnv): Result<Ros2Transport> {
+    const backend = this.#config.backend;
+    if (backend === 'rclnodejs' || (backend === 'auto' && env.ROS_DISTRO)) {
+      if (backend === 'rclnodejs')
+        return fail(
+          'INTERNAL_ERROR',
+          'the rclnodejs backend is not available in this build; use backend: dds',
+        );
+      this.#logger.info(
+        { rosDistro: env.ROS_DISTRO },
+        'ROS 2 is sourced; the rclnodejs backend is not in this build, using dds',
+      );
+    }
+    return DdsTransport.load(env);
+  }
+
+  #openRoutes(p: Ros2Participant): void {
+    const c = this.#config;
+    const metrics = this.#services.metrics;
+    const inCount = metrics.messagesIn.labels(this.#route, 'ros2');
+    c.ingest.forEach((r, i) => {
+      const limiter =
+        r.max_rate_hz === undefined
+          ? undefined
+          : new RateLimiter({ maxRateHz: r.max_rate_hz, clock: this.#clock });
+      this.#subscribe(p, `/ingest/${i}`, r.topic, r.type, toRos2Qos(r.qos), (s) => {
+        inCount.inc();
+        if (limiter && !limiter.tryTake()) {
+          this.#drop('rate');
+          return;
+        }
+        this.#ingest(r, s);
+      });
+    });
+    c.to_mqtt.forEach((r, i) => {
+      const limiter =
+        r.max_rate_hz === undefined
+          ? undefined
+          : new RateLimiter({ maxRateHz: r.max_rate_hz, clock: this.#clock });
+      this.#subscribe(p, `/to_mqtt/${i}`, r.topic, r.type, toRos2Qos(r.qos), (s) => {
+        inCount.inc();
+        if (limiter && !limiter.tryTake()) {
+          this.#drop('rate');
+          return;
+        }
+        const payload = this.#toMqttPayload(r.type, r.encoding, s.cdr);
+        if (!payload.ok) {
+          this.#reject(r.topic, payload.error.code, payload.error.message);
+          return;
+        }
+        this.#services.connection.publish(r.mqtt_topic, payload.value, {
+          qos: r.mqtt_qos,
+          retain: r.retain,
+          properties: { contentType: CONTENT_TYPE[r.encoding] },
+        });
+        metrics.messagesOut.inc({ route: this.#route, kind: 'mqtt' });
+      });
+    });
+    c.from_mqtt.forEach((r, i) => {
+      const pub = p.advertise(r.topic, r.type, toRos2Qos(r.qos));
+      if (!pub.ok) {
+        this.#logger.error({ route: `/from_mqtt/${i}`, err: pub.error }, 'ROS 2 publication not created');
+        return;
+      }
+      this.#pubs.push(pub.value);
+      const limiter =
+        r.max_rate_hz === undefined
+          ? undefined
+          : new RateLimiter({ maxRateHz: r.max_rate_hz, clock: this.#clock });
+      this.#inbound?.subscribe(r.mqtt_topic, 1, (m: InboundMessage) => {
+        if (!this.#accepting) return;
+        metrics.messagesIn.inc({ route: this.#route, kind: 'mqtt' });
+        if (limiter && !limiter.tryTake()) {
+          this.#drop('rate');
+          return;
+        }
+        const cdr = this.#fromMqttPayload(r.type, r.encoding, m.payload);
+        if (!cdr.ok) {
+          this.#reject(m.topic, cdr.error.code, cdr.error.message);
+          return;
+        }
+        const written = pub.value.publish(cdr.value);
+        if (!written.ok) {
+          this.#reject(r.topic, written.error.code, written.error.message);
+          return;
+        }
+        metrics.messagesOut.inc({ route: this.#route, kind: 'ros2' });
+      });
+    });
+  }
+
+  #subscribe(
+    p: Ros2Participant,
+    where: string,
+    topic: string,
+    type: string,
+    qos: Ros2Qos,
+    onSample: (s: Sample) => void,
+  ): void {
+    const sub = p.subscribe(
+      topic,
+      type,
+      qos,
+      (s) => {
+        if (this.#accepting) onSample(s);
+      },
+      { maxQueued: this.#config.queue.capacity },
+    );
+    if (!sub.ok) {
+      this.#logger.error({ route: where, err: sub.error }, 'ROS 2 subscription not created');
+      return;
+    }
+    this.#subs.push({ sub: sub.value, dropped: 0 });
+  }
+
+  #ingest(r: Ros2BridgeConfig['ingest'][number], s: Sample): void {
+    const codec = this.#codec;
+    if (!codec) return;
+    const decoded = codec.decode(r.type, s.cdr);
+    if (!decoded.ok) {
+      this.#reject(r.topic, decoded.error.code, decoded.error.message);
+      return;
+    }
+    const value = r.field === undefined ? decoded.value : pick(decoded.value, r.field);
+    if (value === undefined) {
+      this.#reject(r.topic, 'INVALID_PARAMS', `field "${r.field ?? ''}" is not in ${r.type}`);
+      return;
+    }
+    const input: ContributionInput = {
+      ref: r.ref,
+      source: `ros2:${r.topic}`,
+      value,
+      confidence: r.confidence,
+      kind: 'ros2',
+      via: [`ros2:${r.topic}`],
+    };
+    const stamp = headerStampMs(decoded.value);
+    if (stamp !== undefined) input.stamp = stamp;
+    if (r.retention !== undefined) input.policy = { retention_ttl: r.retention };
+    this.#pending.push(input);
+    if (this.#pending.length >= BATCH) this.#flush();
+    else if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        this.#flush();
+      });
+    }
+  }
+
+  #flush(): void {
+    if (this.#pending.length === 0) return;
+    const inputs = this.#pending;
+    this.#pending = [];
+    const result = this.#services.store.putMany(inputs);
+    for (const rej of result.rejected)
+      this.#reject(inputs[rej.index]?.ref ?? '?', rej.error.code, rej.error.message);
+  }
+
+  #toMqttPayload(type: string, encoding: 'json' | 'msgpack' | 'cdr', cdr: Uint8Array): Result<Uint8Array> {
+    if (encoding === 'cdr') return ok(cdr);
+    const codec = this.#codec;
+    if (!codec) return fail('INTERNAL_ERROR', 'no message codec');
+    // The mapping gives I-JSON (base64 bytes) for JSON, and keeps uint8 arrays as MessagePack bin.
+    const decoded = codec.decode(type, cdr, encoding === 'msgpack' ? 'bytes' : 'base64');
+    return decoded.ok ? ok(encodeTrusted(decoded.value, encoding)) : decoded;
+  }
+
+  #fromMqttPayload(
+    type: string,
+    encoding: 'json' | 'msgpack' | 'cdr',
+    payload: Uint8Array,
+  ): Result<Uint8Array> {
+    const codec = this.#codec;
+    if (!codec) return fail('INTERNAL_ERROR', 'no message codec');
+    if (encoding === 'cdr') {
+      // Raw CDR is passed on only if it decodes as the route's type: garbage never reaches ROS.
+      const checked = codec.decode(type, payload);
+      return checked.ok ? ok(payload) : checked;
+    }
+    const parsed = parseBytes(payload, encoding, { maxBytes: this.#services.maxMessageBytes });
+    if (!parsed.ok) return parsed;
+    return codec.encode(type, parsed.value);
+  }
+
+  #readTransportStats(): void {
+    for (const entry of this.#subs) {
+      const { dropped } = entry.sub.stats();
+      if (dropped > entry.dropped) {
+        this.#services.metrics.dropped.inc(
+          { route: this.#route, reason: 'queue_full' },
+          dropped - entry.dropped,
+        );
+        entry.dropped = dropped;
+      }
+    }
+  }
+
+  #drop(reason: string): void {
+    this.#services.metrics.dropped.inc({ route: this.#route, reason });
+  }
+
+  #reject(where: string, code: string, message: string): void {
+    this.#services.metrics.errors.inc({ route: this.#route, code });
+    this.#logger.debug({ where, code, message }, 'ROS 2 message refused');
+  }
+}
+
+const CONTENT_TYPE = {
+  json: 'application/json',
+  msgpack: 'application/msgpack',
+  cdr: 'application/x-cdr',
+} as const;
+
+/** `header.stamp` of a decoded message in epoch ms, when it has a plausible one. */
+export function headerStampMs(value: unknown): number | undefined {
+  const stamp = pick(value, 'header.stamp');
+  if (typeof stamp !== 'object' || stamp === null) return undefined;
+  const { sec, nanosec } = stamp as { sec?: unknown; nanosec?: unknown };
+  if (typeof sec !== 'number' || typeof nanosec !== 'number' || sec <= 0) return undefined;
+  return sec * 1000 + nanosec / 1e6;
+}
+
+export const ros2BridgePlugin: Plugin<Ros2BridgeConfig, GatewayServices> = {
+  kind: 'ros2',
+  configSchema: Ros2BridgeConfig,
+  check: checkRos2BridgeConfig,
+  create: (context, services) => new Ros2Bridge(context.config, services, context.logger, context.clock),
+};
