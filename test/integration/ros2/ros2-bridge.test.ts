@@ -6,6 +6,7 @@ import { DEFAULT_QOS } from '../../../bridges/ros2/transport.js';
 import {
   ensureCyclonePeers,
   hasCyclone,
+  otherDomainId,
   prepareSocketBuffers,
   spawnPeer,
   testDomainId,
@@ -107,6 +108,107 @@ describe.skipIf(!ready)(title, () => {
     await listener.waitFor((e) => e.event === 'done', 15_000);
     const recv = listener.lines.filter((e) => e.event === 'recv');
     expect(recv.map((e) => e.linear?.[0])).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  }, 60_000);
+
+  it('carries 1 MB images (fragmented) from ROS to MQTT as MessagePack with the bytes kept binary', async () => {
+    const wire = uniqueTopic('image');
+    await gateway(
+      `    to_mqtt:\n      - { topic: ${ros(wire)}, type: sensor_msgs/msg/Image, mqtt_topic: ros/image, encoding: msgpack, mqtt_qos: 1 }\n`,
+    );
+    const got: { topic: string; payload: Buffer }[] = [];
+    await client('ros/image', got);
+    const camera = peer([
+      'pub',
+      '--type',
+      'image',
+      '--topic',
+      wire,
+      '--count',
+      '5',
+      '--rate',
+      '10',
+      '--size',
+      '1000000',
+    ]);
+    await camera.waitFor((e) => e.event === 'done', 20_000);
+    await until(
+      () => got.length >= 5,
+      15_000,
+      () => `5 images (got ${got.length})`,
+    );
+    const { unpack } = await import('msgpackr');
+    const images = got.map(
+      (m) => unpack(m.payload) as { header: { frame_id: string }; width: number; data: Uint8Array },
+    );
+    expect(images.map((i) => i.header.frame_id)).toEqual(['seq 1', 'seq 2', 'seq 3', 'seq 4', 'seq 5']);
+    expect(images.every((i) => i.data instanceof Uint8Array && i.data.byteLength === 1_000_000)).toBe(true);
+  }, 60_000);
+
+  it('takes best-effort traffic on a sensor_data route and survives the talker restarting', async () => {
+    const wire = uniqueTopic('scan');
+    const gw = await gateway(
+      `    ingest:\n      - { topic: ${ros(wire)}, type: geometry_msgs/msg/Twist, ref: world/robot/twist, field: linear.x, qos: sensor_data }\n`,
+    );
+    const seen: unknown[] = [];
+    gw.store.onChange(() => seen.push(gw.store.value('world/robot/twist')));
+    const first = peer([
+      'pub',
+      '--type',
+      'twist',
+      '--topic',
+      wire,
+      '--count',
+      '20',
+      '--rate',
+      '50',
+      '--best-effort',
+    ]);
+    await first.waitFor((e) => e.event === 'done', 15_000);
+    await until(
+      () => seen.includes(20),
+      5000,
+      () => `the first talker's last value (seen ${seen.length})`,
+    );
+    await first.stop();
+    // A new talker process (new participant, new writer) on the same topic: picked up again.
+    const second = peer([
+      'pub',
+      '--type',
+      'twist',
+      '--topic',
+      wire,
+      '--count',
+      '20',
+      '--rate',
+      '50',
+      '--best-effort',
+    ]);
+    await second.waitFor((e) => e.event === 'done', 15_000);
+    await until(
+      () => gw.store.value('world/robot/twist') === 20 && seen.length > 20,
+      5000,
+      'values after the restart',
+    );
+    // Best effort on loopback may lose a sample or two, never reorder one talker's stream.
+    const afterRestart = seen.slice(seen.lastIndexOf(20, -2) + 1) as number[];
+    expect(afterRestart.length).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('keeps to its own ROS domain', async () => {
+    const wire = uniqueTopic('elsewhere');
+    const gw = await gateway(
+      `    ingest:\n      - { topic: ${ros(wire)}, type: std_msgs/msg/String, ref: world/robot/elsewhere, field: data }\n`,
+    );
+    const other = spawnPeer(
+      ['pub', '--type', 'string', '--topic', wire, '--count', '5', '--rate', '20', '--wait-match', '1500'],
+      {
+        domainId: otherDomainId(),
+      },
+    );
+    cleanups.push(() => other.stop());
+    expect(await other.waitFor((e) => e.event === 'matched', 10_000)).toMatchObject({ count: 0 });
+    await other.waitFor((e) => e.event === 'done', 15_000);
+    expect(gw.store.value('world/robot/elsewhere')).toBeUndefined();
   }, 60_000);
 
   it('answers garbage with a coded error and a metric, and keeps working', async () => {
