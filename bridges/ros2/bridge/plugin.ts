@@ -197,7 +197,11 @@ export class Ros2Bridge implements Component {
   #openRoutes(p: Ros2Participant): void {
     const c = this.#config;
     const metrics = this.#services.metrics;
+    // Metric children bound once: no label lookup per message.
     const inCount = metrics.messagesIn.labels(this.#route, 'ros2');
+    const toMqtt = metrics.messagesOut.labels(this.#route, 'mqtt');
+    const fromMqtt = metrics.messagesIn.labels(this.#route, 'mqtt');
+    const toRos = metrics.messagesOut.labels(this.#route, 'ros2');
     c.ingest.forEach((r, i) => {
       const limiter =
         r.max_rate_hz === undefined
@@ -233,7 +237,7 @@ export class Ros2Bridge implements Component {
           retain: r.retain,
           properties: { contentType: CONTENT_TYPE[r.encoding] },
         });
-        metrics.messagesOut.inc({ route: this.#route, kind: 'mqtt' });
+        toMqtt.inc();
       });
     });
     c.from_mqtt.forEach((r, i) => {
@@ -249,7 +253,7 @@ export class Ros2Bridge implements Component {
           : new RateLimiter({ maxRateHz: r.max_rate_hz, clock: this.#clock });
       this.#inbound?.subscribe(r.mqtt_topic, 1, (m: InboundMessage) => {
         if (!this.#accepting) return;
-        metrics.messagesIn.inc({ route: this.#route, kind: 'mqtt' });
+        fromMqtt.inc();
         if (limiter && !limiter.tryTake()) {
           this.#drop('rate');
           return;
@@ -264,7 +268,7 @@ export class Ros2Bridge implements Component {
           this.#reject(r.topic, written.error.code, written.error.message);
           return;
         }
-        metrics.messagesOut.inc({ route: this.#route, kind: 'ros2' });
+        toRos.inc();
       });
     });
   }

@@ -4,7 +4,7 @@
  * type names and wire layout ROS 2 uses, and reports what it does as JSON lines on stdout.
  *
  *   peer pub|sub --type string|twist|image [--topic rt/chatter] [--count N] [--rate HZ]
- *                [--size BYTES | --text TEXT] [--best-effort] [--transient-local] [--depth N]
+ *                [--size BYTES | --text TEXT] [--stamp] [--best-effort] [--transient-local] [--depth N]
  *                [--seconds S] [--wait-match MS]
  *
  * ROS 2 topic /chatter is DDS topic "rt/chatter". The domain id comes from ROS_DOMAIN_ID (default 0),
@@ -20,7 +20,7 @@
  *   for transient-local late joiners.
  *     string: data = "seq <n>", padded to --size bytes as "seq <n> " + a checkable filler;
  *             or exactly --text TEXT in every message (no seq), e.g. to test odd content
- *     twist:  linear.x = n, everything else 0
+ *     twist:  linear.x = n, everything else 0 (with --stamp: linear.y = send time, epoch seconds)
  *     image:  header.frame_id = "seq <n>", header.stamp = now, mono8, --size bytes of data
  *             (default 1024) with width * height = size, data[i] = (n + i) & 0xff
  * sub: prints {"event":"ready"} once its reader exists, {"event":"matched","count":C} whenever the
@@ -77,6 +77,7 @@ struct options {
   bool size_given;
   bool best_effort;
   bool transient_local;
+  bool stamp; /* twist: linear.y = send time (CLOCK_REALTIME, seconds), for latency benches */
   int depth;
   double seconds;
   long wait_match_ms;
@@ -108,6 +109,13 @@ static void dds_fail(const char *what, dds_return_t rc) {
 }
 
 /* ---------- output ---------- */
+
+/* CLOCK_REALTIME in seconds: send and receive stamps for latency (same host, same clock). */
+static double wall_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static void emit(const char *fmt, ...) {
   va_list ap;
@@ -212,6 +220,8 @@ static void parse_args(int argc, char **argv, struct options *o) {
       NEED_VALUE();
       if (*v == 0) usage("--topic must not be empty");
       o->topic = v;
+    } else if (strcmp(a, "--stamp") == 0) {
+      o->stamp = true;
     } else if (strcmp(a, "--text") == 0) {
       NEED_VALUE();
       o->text = v;
@@ -401,6 +411,7 @@ static int run_pub(const struct options *o, dds_entity_t topic) {
         geometry_msgs_msg_dds__Twist_ m;
         memset(&m, 0, sizeof(m));
         m.linear.x = (double)n;
+        if (o->stamp) m.linear.y = wall_seconds();
         rc = dds_write(wr, &m);
         break;
       }
@@ -486,8 +497,8 @@ static void report_twist(const geometry_msgs_msg_dds__Twist_ *m) {
   char seq[48] = "";
   double x = m->linear.x;
   if (isfinite(x) && x >= 0 && x <= 9.0e15 && floor(x) == x) snprintf(seq, sizeof(seq), ",\"seq\":%.0f", x);
-  emit("{\"event\":\"recv\"%s,\"bytes\":48,\"linear\":[%s,%s,%s],\"angular\":[%s,%s,%s]}", seq, v[0], v[1], v[2],
-       v[3], v[4], v[5]);
+  emit("{\"event\":\"recv\"%s,\"bytes\":48,\"linear\":[%s,%s,%s],\"angular\":[%s,%s,%s],\"recv_s\":%.6f}", seq, v[0],
+       v[1], v[2], v[3], v[4], v[5], wall_seconds());
 }
 
 static void report_image(const sensor_msgs_msg_dds__Image_ *m) {

@@ -10,6 +10,7 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,7 +146,17 @@ struct listener_ctx {
   atomic_uint_fast64_t delivered;
   atomic_uint_fast64_t dropped;
   struct listener_ctx *next;
+  /* Sample readers: a bounded ring the DDS thread fills and the JS thread drains in batches. One
+     thread-safe-function call wakes JavaScript for a whole batch, so work done per sample on the
+     JS side (an MQTT publish, say) is flushed once per batch rather than once per sample. */
+  pthread_mutex_t lock;
+  struct sample_item **ring;
+  size_t cap, head, count;
+  bool wake_pending;
 };
+
+/* Samples handed to JavaScript per wake-up at most, so a full ring never blocks the event loop long. */
+#define DRAIN_PER_WAKE 1024
 
 static struct listener_ctx *listeners = NULL; /* touched on the JS thread only */
 
@@ -168,14 +179,8 @@ static void free_external(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-/* On the JS thread: one sample to the callback as (Buffer, sourceTimeMs). */
-static void call_js_sample(napi_env env, napi_value callback, void *context, void *data) {
-  (void)context;
-  struct sample_item *item = data;
-  if (env == NULL || callback == NULL) { /* being torn down */
-    free_sample_item(item);
-    return;
-  }
+/* On the JS thread: one sample to the callback as (Buffer, sourceTimeMs). Takes over `item`. */
+static void deliver_sample(napi_env env, napi_value callback, struct sample_item *item) {
   napi_value argv[2], undefined, result;
   /* The Buffer takes over the bytes (no second copy); they are freed when it is collected. */
   if (napi_create_external_buffer(env, item->size, item->data, free_external, NULL, &argv[0]) != napi_ok) {
@@ -186,7 +191,36 @@ static void call_js_sample(napi_env env, napi_value callback, void *context, voi
   free(item); /* the bytes now belong to the Buffer */
   napi_create_double(env, source_ms, &argv[1]);
   napi_get_undefined(env, &undefined);
-  napi_call_function(env, undefined, callback, 2, argv, &result);
+  if (napi_call_function(env, undefined, callback, 2, argv, &result) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err); /* a throwing callback must not stop the batch */
+  }
+}
+
+static struct sample_item *ring_pop(struct listener_ctx *ctx) {
+  if (ctx->count == 0) return NULL;
+  struct sample_item *item = ctx->ring[ctx->head];
+  ctx->ring[ctx->head] = NULL;
+  ctx->head = (ctx->head + 1) % ctx->cap;
+  ctx->count--;
+  return item;
+}
+
+/* On the JS thread, once per wake-up: a batch of samples from the ring. */
+static void call_js_samples(napi_env env, napi_value callback, void *context, void *data) {
+  (void)data;
+  struct listener_ctx *ctx = context;
+  if (env == NULL || callback == NULL) return; /* torn down: the ring is freed with the context */
+  for (size_t done = 0; done < DRAIN_PER_WAKE; done++) {
+    pthread_mutex_lock(&ctx->lock);
+    struct sample_item *item = ring_pop(ctx);
+    if (item == NULL) ctx->wake_pending = false;
+    pthread_mutex_unlock(&ctx->lock);
+    if (item == NULL) return;
+    deliver_sample(env, callback, item);
+  }
+  /* More left: wake again rather than hold the event loop (wake_pending stays true). */
+  napi_call_threadsafe_function(ctx->tsfn, NULL, napi_tsfn_nonblocking);
 }
 
 static napi_value hex16(napi_env env, const unsigned char *bytes) {
@@ -228,27 +262,45 @@ static void on_samples(dds_entity_t reader, void *arg) {
   dds_sample_info_t infos[16];
   dds_return_t n;
   while ((n = dds_takecdr(reader, samples, 16, infos, DDS_ANY_STATE)) > 0) {
+    bool wake = false;
     for (int i = 0; i < n; i++) {
+      struct sample_item *item = NULL;
       if (infos[i].valid_data) {
-        struct sample_item *item = malloc(sizeof(*item));
+        item = malloc(sizeof(*item));
         void *bytes = NULL;
         size_t size = item ? raw_serdata_copy_out(samples[i], &bytes) : (size_t)-1;
         if (item == NULL || size == (size_t)-1) {
           free(item);
+          item = NULL;
           atomic_fetch_add(&ctx->dropped, 1);
         } else {
           item->data = bytes;
           item->size = size;
           item->source_ns = infos[i].source_timestamp;
-          if (napi_call_threadsafe_function(ctx->tsfn, item, napi_tsfn_nonblocking) == napi_ok)
-            atomic_fetch_add(&ctx->delivered, 1);
-          else {
-            free_sample_item(item);
-            atomic_fetch_add(&ctx->dropped, 1);
-          }
         }
       }
       ddsi_serdata_unref(samples[i]);
+      if (item == NULL) continue;
+      pthread_mutex_lock(&ctx->lock);
+      if (ctx->count == ctx->cap) {
+        pthread_mutex_unlock(&ctx->lock);
+        free_sample_item(item);
+        atomic_fetch_add(&ctx->dropped, 1);
+        continue;
+      }
+      ctx->ring[(ctx->head + ctx->count) % ctx->cap] = item;
+      ctx->count++;
+      if (!ctx->wake_pending) {
+        ctx->wake_pending = true;
+        wake = true;
+      }
+      pthread_mutex_unlock(&ctx->lock);
+      atomic_fetch_add(&ctx->delivered, 1);
+    }
+    if (wake && napi_call_threadsafe_function(ctx->tsfn, NULL, napi_tsfn_nonblocking) != napi_ok) {
+      pthread_mutex_lock(&ctx->lock);
+      ctx->wake_pending = false; /* being torn down */
+      pthread_mutex_unlock(&ctx->lock);
     }
   }
 }
@@ -298,7 +350,14 @@ static struct listener_ctx *find_listener(dds_entity_t reader, struct listener_c
 static void release_listener(struct listener_ctx **link) {
   struct listener_ctx *ctx = *link;
   *link = ctx->next;
-  napi_release_threadsafe_function(ctx->tsfn, napi_tsfn_release);
+  /* Abort: no wake-up may run after the context is freed; what the ring holds is freed here. */
+  napi_release_threadsafe_function(ctx->tsfn, napi_tsfn_abort);
+  pthread_mutex_lock(&ctx->lock);
+  for (struct sample_item *item = ctx->ring ? ring_pop(ctx) : NULL; item != NULL; item = ring_pop(ctx))
+    free_sample_item(item);
+  pthread_mutex_unlock(&ctx->lock);
+  pthread_mutex_destroy(&ctx->lock);
+  free(ctx->ring);
   free(ctx);
 }
 
@@ -308,12 +367,24 @@ static napi_value attach_reader(napi_env env, enum listener_kind kind, dds_entit
   struct listener_ctx *ctx = calloc(1, sizeof(*ctx));
   if (ctx == NULL) return throw_type(env, "out of memory");
   ctx->kind = kind;
+  pthread_mutex_init(&ctx->lock, NULL);
+  if (kind == LK_SAMPLES) {
+    ctx->cap = (size_t)max_queued;
+    ctx->ring = calloc(ctx->cap, sizeof(*ctx->ring));
+    if (ctx->ring == NULL) {
+      free(ctx);
+      return throw_type(env, "out of memory");
+    }
+  }
   napi_value name;
   napi_create_string_utf8(env, kind == LK_SAMPLES ? "cxp_dds.reader" : "cxp_dds.discovery", NAPI_AUTO_LENGTH,
                           &name);
-  if (napi_create_threadsafe_function(env, callback, NULL, name, (size_t)max_queued, 1, NULL, NULL, NULL,
-                                      kind == LK_SAMPLES ? call_js_sample : call_js_endpoint,
+  /* Sample readers queue wake-ups (at most one pending plus re-arms): no limit needed there. */
+  size_t tsfn_queue = kind == LK_SAMPLES ? 0 : (size_t)max_queued;
+  if (napi_create_threadsafe_function(env, callback, NULL, name, tsfn_queue, 1, NULL, NULL, ctx,
+                                      kind == LK_SAMPLES ? call_js_samples : call_js_endpoint,
                                       &ctx->tsfn) != napi_ok) {
+    free(ctx->ring);
     free(ctx);
     napi_throw_error(env, "DDS_NAPI", "could not create the thread-safe function");
     return NULL;
