@@ -119,6 +119,11 @@ export interface Ros2Participant {
     options?: SubscribeOptions,
   ): Result<Ros2Subscription>;
   advertise(topic: string, type: string, qos: Ros2Qos): Result<Ros2Publication>;
+  /**
+   * Makes this participant a ROS node in the graph (`ros2 node list` shows it) with the
+   * subscriptions and publications made through it, kept up to date as they come and go.
+   */
+  declareNode(name: string, namespace: string): Result<void>;
   /** Calls `listener` for every endpoint seen from now on (and those already known). */
   onEndpoint(listener: (event: EndpointEvent) => void): () => void;
   /** Deletes every endpoint of this participant. Idempotent. */

@@ -128,6 +128,16 @@ export const Ros2BridgeConfig = Type.Object(
         description: 'Default: ROS_LOCALHOST_ONLY=1 or ROS_AUTOMATIC_DISCOVERY_RANGE=LOCALHOST.',
       }),
     ),
+    node_name: Type.String({
+      pattern: '^[A-Za-z][A-Za-z0-9_]{0,254}$',
+      default: 'cxp_edge',
+      description: 'The ROS node the gateway appears as (ros2 node list).',
+    }),
+    namespace: Type.String({
+      pattern: '^/([A-Za-z][A-Za-z0-9_]*(/[A-Za-z][A-Za-z0-9_]*)*)?$',
+      default: '/',
+      description: 'Namespace of that node.',
+    }),
     msg_dirs: Type.Array(
       Type.Object(
         { path: Type.String({ minLength: 1 }), package: Type.Optional(Type.String({ minLength: 1 })) },

@@ -143,6 +143,8 @@ export class Ros2Bridge implements Component {
     }
     this.#participant = opened.value;
     this.#unavailable = undefined;
+    const node = opened.value.declareNode(this.#config.node_name, this.#config.namespace);
+    if (!node.ok) this.#logger.warn({ err: node.error }, 'the ROS node is not announced; topics still work');
     this.#logger.info(
       {
         backend: transport.value.name,
@@ -217,6 +219,7 @@ export class Ros2Bridge implements Component {
       });
     });
     c.to_mqtt.forEach((r, i) => {
+      this.#noteQosMismatch(`/to_mqtt/${i}`, toRos2Qos(r.qos).reliability, r.mqtt_qos);
       const limiter =
         r.max_rate_hz === undefined
           ? undefined
@@ -241,6 +244,7 @@ export class Ros2Bridge implements Component {
       });
     });
     c.from_mqtt.forEach((r, i) => {
+      this.#noteQosMismatch(`/from_mqtt/${i}`, toRos2Qos(r.qos).reliability, 1);
       const pub = p.advertise(r.topic, r.type, toRos2Qos(r.qos));
       if (!pub.ok) {
         this.#logger.error({ route: `/from_mqtt/${i}`, err: pub.error }, 'ROS 2 publication not created');
@@ -378,6 +382,20 @@ export class Ros2Bridge implements Component {
         entry.dropped = dropped;
       }
     }
+  }
+
+  /**
+   * ROS reliable pairs with MQTT QoS 1 or 2, best effort with QoS 0 (docs/ros2.md). A route that
+   * mixes them works, with the weaker guarantee; say so once, when the route opens.
+   */
+  #noteQosMismatch(route: string, reliability: Ros2Qos['reliability'], mqttQos: 0 | 1 | 2): void {
+    if (reliability === 'reliable' && mqttQos === 0)
+      this.#logger.info({ route }, 'reliable ROS topic routed at MQTT QoS 0: the MQTT leg may lose messages');
+    else if (reliability === 'best_effort' && mqttQos > 0)
+      this.#logger.info(
+        { route },
+        'best-effort ROS topic routed at MQTT QoS >= 1: the ROS leg may lose messages',
+      );
   }
 
   #drop(reason: string): void {

@@ -11,6 +11,7 @@ import type {
   SubscribeOptions,
 } from '../transport.js';
 import { loadDdsBinding, type DdsBinding } from './binding.js';
+import { GraphAnnouncer } from './graph.js';
 import { ddsTopicToRos, ddsTypeToRos, rosTopicToDds, rosTypeToDds } from '../msgs/naming.js';
 
 /**
@@ -72,7 +73,7 @@ export class DdsTransport implements Ros2Transport {
         DdsTransport.#configured.add(domainId);
       }
       const participant = b.createParticipant(domainId);
-      return ok(new DdsParticipant(b, domainId, participant));
+      return ok(new DdsParticipant(b, domainId, participant, this.#env.ROS_DISTRO));
     } catch (err) {
       return { ok: false, error: ddsFailure('participant', err) };
     }
@@ -87,14 +88,26 @@ class DdsParticipant implements Ros2Participant {
   readonly #topics = new Map<string, number>();
   readonly #listeners = new Set<(e: EndpointEvent) => void>();
   readonly #known = new Map<string, EndpointEvent>();
+  readonly #graph: GraphAnnouncer;
   #watching = false;
   #closed = false;
 
-  constructor(binding: DdsBinding, domainId: number, handle: number) {
+  constructor(binding: DdsBinding, domainId: number, handle: number, distro: string | undefined) {
     this.#b = binding;
     this.domainId = domainId;
     this.#handle = handle;
     this.guid = binding.guid(handle);
+    this.#graph = new GraphAnnouncer(binding, handle, this.guid, distro);
+  }
+
+  /** The DDS entity handle (for raw DDS topics beside the ROS ones, e.g. in tests). */
+  get handle(): number {
+    return this.#handle;
+  }
+
+  declareNode(name: string, namespace: string): Result<void> {
+    if (this.#closed) return fail('INTERNAL_ERROR', 'the participant is closed');
+    return this.#graph.declare(name, namespace);
   }
 
   #topic(topic: string, type: string): Result<number> {
@@ -135,6 +148,8 @@ class DdsParticipant implements Ros2Participant {
         },
         options.maxQueued ?? DEFAULT_MAX_QUEUED,
       );
+      const gid = b.guid(reader);
+      this.#graph.added('reader', gid);
       let open = true;
       return ok({
         topic,
@@ -145,6 +160,7 @@ class DdsParticipant implements Ros2Participant {
           if (!open) return;
           open = false;
           b.deleteEntity(reader);
+          this.#graph.removed('reader', gid);
         },
       });
     } catch (err) {
@@ -159,6 +175,8 @@ class DdsParticipant implements Ros2Participant {
     const b = this.#b;
     try {
       const writer = b.createWriter(this.#handle, t.value, qos);
+      const gid = b.guid(writer);
+      this.#graph.added('writer', gid);
       let open = true;
       return ok({
         topic,
@@ -178,6 +196,7 @@ class DdsParticipant implements Ros2Participant {
           if (!open) return;
           open = false;
           b.deleteEntity(writer);
+          this.#graph.removed('writer', gid);
         },
       });
     } catch (err) {
