@@ -175,6 +175,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     },
     metrics,
     maxMessageBytes: config.cxp.max_message_bytes,
+    cxp: { dispatcher, provider, messages, ids, previewMinIntervalMs: config.cxp.preview_min_interval_ms },
   };
   const abort = new AbortController();
   for (const entry of [...config.bridges, ...config.devices]) {

@@ -6,6 +6,10 @@ import { BoundedQueue } from '../../../src/runtime/bounded-queue.js';
 import type { Component } from '../../../src/runtime/lifecycle.js';
 import type { GatewayMetrics } from '../../../src/runtime/metrics.js';
 import type { Plugin } from '../../../src/runtime/plugins.js';
+import type { CxpDispatcher } from '../../../src/runtime/dispatcher.js';
+import type { ContextProvider } from '../../../src/context/sparse/provider.js';
+import type { MessageFactory } from '../../../src/cxp/message.js';
+import type { IdGenerator } from '../../../src/cxp/ids.js';
 import type { InboundMessage, MqttConnection } from '../connection.js';
 import { checkBridgeConfig, MqttBridgeConfig } from './config.js';
 import { ExportRules, type ExportMessage } from './export.js';
@@ -25,6 +29,15 @@ export interface GatewayServices {
   addReadinessCheck(name: string, check: () => { ready: boolean; detail: string }): void;
   metrics: GatewayMetrics;
   maxMessageBytes: number;
+  /** The CXP side, for bindings other than MQTT (ROS 2 carries CXP topics too). */
+  cxp: {
+    dispatcher: CxpDispatcher;
+    provider: ContextProvider;
+    messages: MessageFactory;
+    ids: IdGenerator;
+    /** Least time between two PREVIEWs after changes (cxp.preview_min_interval_ms). */
+    previewMinIntervalMs: number;
+  };
 }
 
 /** Ingest messages applied to the store per turn of the event loop (one store version per batch). */

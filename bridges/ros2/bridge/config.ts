@@ -138,6 +138,10 @@ export const Ros2BridgeConfig = Type.Object(
       default: '/',
       description: 'Namespace of that node.',
     }),
+    cxp_topics: Type.Boolean({
+      default: true,
+      description: 'Carry CXP on /cxp/preview, /cxp/diff, /cxp/in and /cxp/out (std_msgs/String JSON).',
+    }),
     msg_dirs: Type.Array(
       Type.Object(
         { path: Type.String({ minLength: 1 }), package: Type.Optional(Type.String({ minLength: 1 })) },

@@ -3,6 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../src/cxp/clock.js';
 import { fail, ok } from '../../../src/cxp/errors.js';
 import { ContextStore } from '../../../src/context/store.js';
+import { ContextProvider } from '../../../src/context/sparse/provider.js';
+import { IdGenerator } from '../../../src/cxp/ids.js';
+import { MessageFactory } from '../../../src/cxp/message.js';
+import { CxpDispatcher } from '../../../src/runtime/dispatcher.js';
 import { loadConfig } from '../../../src/runtime/config/load.js';
 import { GatewayMetrics } from '../../../src/runtime/metrics.js';
 import { createPluginRegistry } from '../../../src/runtime/registry.js';
@@ -45,8 +49,18 @@ function services(store: ContextStore) {
     },
     metrics,
     maxMessageBytes: 1024 * 1024,
+    cxp: cxpSide(store),
   };
   return { s, published, checks, metrics };
+}
+
+function cxpSide(store: ContextStore): GatewayServices['cxp'] {
+  const clock = new ManualClock(Date.UTC(2026, 10, 21));
+  const ids = new IdGenerator(clock);
+  const messages = new MessageFactory({ clock, ids, source: { id: 'gw', kind: 'gateway' } });
+  const provider = new ContextProvider({ store, messages, clock });
+  const dispatcher = new CxpDispatcher({ provider, messages, clock, intentHooks: () => [] });
+  return { dispatcher, provider, messages, ids, previewMinIntervalMs: 0 };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));

@@ -21,6 +21,7 @@ import {
   type Sample,
 } from '../transport.js';
 import { checkRos2BridgeConfig, Ros2BridgeConfig, type QosConfig } from './config.js';
+import { CxpRos2Topics } from './cxp-topics.js';
 import { createMessageCodec, type RosMessageCodec } from './message-codec.js';
 
 /** Samples applied to the store per turn of the event loop (one store version per batch). */
@@ -80,6 +81,7 @@ export class Ros2Bridge implements Component {
   readonly #deps: Ros2BridgeDeps;
   readonly #route: string;
   #participant: Ros2Participant | undefined;
+  #cxp: CxpRos2Topics | undefined;
   #codec: RosMessageCodec | undefined;
   #inbound: MqttConnection | undefined;
   readonly #subs: { sub: Ros2Subscription; dropped: number }[] = [];
@@ -155,6 +157,16 @@ export class Ros2Bridge implements Component {
       'ROS 2 participant up',
     );
     this.#openRoutes(opened.value);
+    if (this.#config.cxp_topics) {
+      this.#cxp = new CxpRos2Topics(
+        this.#services,
+        this.#codec,
+        this.#logger,
+        this.#clock,
+        `${this.#route}:cxp`,
+      );
+      this.#cxp.open(opened.value);
+    }
     this.#statsTimer = setInterval(() => {
       this.#readTransportStats();
     }, STATS_INTERVAL_MS);
@@ -173,6 +185,7 @@ export class Ros2Bridge implements Component {
     this.#readTransportStats();
     await this.#inbound?.stop();
     this.#flush();
+    this.#cxp?.close();
     for (const { sub } of this.#subs) sub.close();
     for (const p of this.#pubs) p.close();
     this.#participant?.close();

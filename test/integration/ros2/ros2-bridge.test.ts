@@ -2,6 +2,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadDdsBinding } from '../../../bridges/ros2/dds/binding.js';
 import { DdsTransport } from '../../../bridges/ros2/dds/transport.js';
+import { cdrText, stringCdr } from '../../../bridges/ros2/transport-contract.js';
 import { DEFAULT_QOS } from '../../../bridges/ros2/transport.js';
 import {
   ensureCyclonePeers,
@@ -209,6 +210,61 @@ describe.skipIf(!ready)(title, () => {
     expect(await other.waitFor((e) => e.event === 'matched', 10_000)).toMatchObject({ count: 0 });
     await other.waitFor((e) => e.event === 'done', 15_000);
     expect(gw.store.value('world/robot/elsewhere')).toBeUndefined();
+  }, 60_000);
+
+  it('speaks CXP on /cxp/preview, /cxp/diff, /cxp/in and /cxp/out (std_msgs/String JSON)', async () => {
+    const gw = await gateway('');
+    const transport = DdsTransport.load();
+    if (!transport.ok) throw new Error(transport.error.message);
+    const ros = transport.value.open({ domainId: testDomainId, localhostOnly: true });
+    if (!ros.ok) throw new Error(ros.error.message);
+    cleanups.push(() => {
+      ros.value.close();
+      return Promise.resolve();
+    });
+    const seen: {
+      topic: string;
+      m: { type: string; correlation_id?: string; status?: string; error?: { code: string } };
+    }[] = [];
+    const listen = (topic: string, qos = DEFAULT_QOS) => {
+      const sub = ros.value.subscribe(topic, 'std_msgs/msg/String', qos, (s) => {
+        seen.push({ topic, m: JSON.parse(cdrText(s.cdr)) as (typeof seen)[number]['m'] });
+      });
+      if (!sub.ok) throw new Error(sub.error.message);
+      return sub.value;
+    };
+    const latched = { ...DEFAULT_QOS, durability: 'transient_local' as const, depth: 1 };
+    listen('/cxp/preview', latched);
+    const diffs = listen('/cxp/diff', { ...DEFAULT_QOS, depth: 100 });
+    const out = listen('/cxp/out', { ...DEFAULT_QOS, depth: 100 });
+    const inbox = ros.value.advertise('/cxp/in', 'std_msgs/msg/String', { ...DEFAULT_QOS, depth: 100 });
+    if (!inbox.ok) throw new Error(inbox.error.message);
+    await until(() => seen.some((e) => e.topic === '/cxp/preview'), 10_000, 'the latched PREVIEW');
+    expect(seen.find((e) => e.topic === '/cxp/preview')?.m.type).toBe('CONTEXT_PREVIEW');
+    await until(
+      () => diffs.matched() > 0 && out.matched() > 0 && inbox.value.matched() > 0,
+      10_000,
+      'matched',
+    );
+    gw.store.put({ ref: 'world/robot/mode', source: 'test', value: 'auto' });
+    await until(() => seen.some((e) => e.topic === '/cxp/diff'), 10_000, 'a DIFF');
+    const request = {
+      cxp_version: '1.0',
+      type: 'CONTEXT_REQUEST',
+      id: '01JROS2REQUEST0000000000001',
+      source: { id: 'planner', kind: 'agent' },
+      request: ['world/robot/mode'],
+    };
+    inbox.value.publish(stringCdr(JSON.stringify(request)));
+    inbox.value.publish(stringCdr('{"cxp_version": "1.0", "type": "CONTEXT_REQUEST", "id": 5}'));
+    await until(() => seen.filter((e) => e.topic === '/cxp/out').length >= 2, 10_000, 'two replies');
+    const replies = seen.filter((e) => e.topic === '/cxp/out').map((e) => e.m);
+    expect(replies[0]).toMatchObject({ type: 'CONTEXT_EXPAND', correlation_id: request.id });
+    expect(replies[1]).toMatchObject({
+      type: 'CONTEXT_ACK',
+      status: 'rejected',
+      error: { code: 'MALFORMED_MESSAGE' },
+    });
   }, 60_000);
 
   it('answers garbage with a coded error and a metric, and keeps working', async () => {
