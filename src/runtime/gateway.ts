@@ -175,7 +175,15 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     },
     metrics,
     maxMessageBytes: config.cxp.max_message_bytes,
-    cxp: { dispatcher, provider, messages, ids, previewMinIntervalMs: config.cxp.preview_min_interval_ms },
+    cxp: {
+      dispatcher,
+      provider,
+      messages,
+      ids,
+      previewMinIntervalMs: config.cxp.preview_min_interval_ms,
+      // The safety supervisor (a later issue) provides the guards; until then actions fail closed.
+      guards: () => [],
+    },
   };
   const abort = new AbortController();
   for (const entry of [...config.bridges, ...config.devices]) {

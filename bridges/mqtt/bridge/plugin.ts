@@ -10,6 +10,7 @@ import type { CxpDispatcher } from '../../../src/runtime/dispatcher.js';
 import type { ContextProvider } from '../../../src/context/sparse/provider.js';
 import type { MessageFactory } from '../../../src/cxp/message.js';
 import type { IdGenerator } from '../../../src/cxp/ids.js';
+import type { ActionGuard } from '../../../src/runtime/action-guard.js';
 import type { InboundMessage, MqttConnection } from '../connection.js';
 import { checkBridgeConfig, MqttBridgeConfig } from './config.js';
 import { ExportRules, type ExportMessage } from './export.js';
@@ -37,6 +38,8 @@ export interface GatewayServices {
     ids: IdGenerator;
     /** Least time between two PREVIEWs after changes (cxp.preview_min_interval_ms). */
     previewMinIntervalMs: number;
+    /** Guards every action that writes to a device or robot must pass (none yet: fail closed). */
+    guards: () => readonly ActionGuard[];
   };
 }
 

@@ -138,6 +138,12 @@ export const Ros2BridgeConfig = Type.Object(
       default: '/',
       description: 'Namespace of that node.',
     }),
+    publish_action: Type.Array(Type.Object({ topic: RosTopic, type: RosType, qos: QosConfig }, closed), {
+      default: [],
+      maxItems: 1000,
+      description:
+        'ROS topics the CXP action ros2.publish may write to (nothing else); every call passes the safety guards first.',
+    }),
     cxp_topics: Type.Boolean({
       default: true,
       description: 'Carry CXP on /cxp/preview, /cxp/diff, /cxp/in and /cxp/out (std_msgs/String JSON).',
@@ -193,6 +199,9 @@ export function checkRos2BridgeConfig(config: Ros2BridgeConfig): { path: string;
         path: `/to_mqtt/${i}/mqtt_topic`,
         message: `"${r.mqtt_topic}" is not an MQTT topic name`,
       });
+  });
+  config.publish_action.forEach((r, i) => {
+    names(`/publish_action/${i}`, r.topic, r.type);
   });
   config.from_mqtt.forEach((r, i) => {
     names(`/from_mqtt/${i}`, r.topic, r.type);

@@ -7,6 +7,7 @@ import { ContextProvider } from '../../../src/context/sparse/provider.js';
 import { IdGenerator } from '../../../src/cxp/ids.js';
 import { MessageFactory } from '../../../src/cxp/message.js';
 import { CxpDispatcher } from '../../../src/runtime/dispatcher.js';
+import type { ActionGuard } from '../../../src/runtime/action-guard.js';
 import { loadConfig } from '../../../src/runtime/config/load.js';
 import { GatewayMetrics } from '../../../src/runtime/metrics.js';
 import { createPluginRegistry } from '../../../src/runtime/registry.js';
@@ -29,7 +30,7 @@ function bridgeConfig(extra: Record<string, unknown>): Ros2BridgeConfig {
   return loaded.config.bridges[0] as unknown as Ros2BridgeConfig;
 }
 
-function services(store: ContextStore) {
+function services(store: ContextStore, guards: ActionGuard[] = []) {
   const published: { topic: string; payload: Uint8Array }[] = [];
   const checks = new Map<string, () => { ready: boolean; detail: string }>();
   const metrics = new GatewayMetrics();
@@ -49,18 +50,18 @@ function services(store: ContextStore) {
     },
     metrics,
     maxMessageBytes: 1024 * 1024,
-    cxp: cxpSide(store),
+    cxp: cxpSide(store, guards),
   };
   return { s, published, checks, metrics };
 }
 
-function cxpSide(store: ContextStore): GatewayServices['cxp'] {
+function cxpSide(store: ContextStore, guards: ActionGuard[] = []): GatewayServices['cxp'] {
   const clock = new ManualClock(Date.UTC(2026, 10, 21));
   const ids = new IdGenerator(clock);
   const messages = new MessageFactory({ clock, ids, source: { id: 'gw', kind: 'gateway' } });
   const provider = new ContextProvider({ store, messages, clock });
   const dispatcher = new CxpDispatcher({ provider, messages, clock, intentHooks: () => [] });
-  return { dispatcher, provider, messages, ids, previewMinIntervalMs: 0 };
+  return { dispatcher, provider, messages, ids, previewMinIntervalMs: 0, guards: () => guards };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -147,6 +148,86 @@ describe('Ros2Bridge on the fake transport', () => {
     await settle();
     expect(published).toHaveLength(1);
     expect(cdrText(published[0]?.payload ?? new Uint8Array(8))).toBe('bytes');
+    await bridge.stop();
+  });
+});
+
+describe('ros2.publish', () => {
+  async function setup(guards: ActionGuard[]) {
+    const clock = new ManualClock(Date.UTC(2026, 10, 21));
+    const store = new ContextStore({ clock });
+    const { s, metrics } = services(store, guards);
+    const network = new FakeNetwork();
+    const bridge = new Ros2Bridge(
+      bridgeConfig({ publish_action: [{ topic: '/cmd_vel', type: 'geometry_msgs/msg/Twist' }] }),
+      s,
+      pino({ level: 'silent' }),
+      clock,
+      { transport: () => ok(new FakeTransport(network)) },
+    );
+    await bridge.start();
+    const robot = new FakeTransport(network).open({ domainId: 0, localhostOnly: true });
+    if (!robot.ok) throw robot.error;
+    const got: Uint8Array[] = [];
+    robot.value.subscribe('/cmd_vel', 'geometry_msgs/msg/Twist', DEFAULT_QOS, (sample) =>
+      got.push(sample.cdr),
+    );
+    const call = (params: unknown) =>
+      s.cxp.dispatcher.dispatch(
+        s.cxp.messages.create('ACTION_REQUEST', {
+          action: 'ros2.publish',
+          params: params as Record<string, unknown>,
+        }),
+        undefined,
+      );
+    return { bridge, got, call, metrics };
+  }
+  const twist = { linear: { x: 0.2, y: 0, z: 0 }, angular: { x: 0, y: 0, z: 0 } };
+
+  it('fails closed: with no safety guard configured nothing is written', async () => {
+    const { bridge, got, call } = await setup([]);
+    const [result] = await call({ topic: '/cmd_vel', message: twist });
+    expect(result).toMatchObject({
+      type: 'ACTION_RESULT',
+      status: 'rejected',
+      error: { code: 'NO_DECISION_HOOK' },
+    });
+    await settle();
+    expect(got).toEqual([]);
+    await bridge.stop();
+  });
+
+  it('writes once every guard allows; a refusing guard or a topic not opened is refused', async () => {
+    let interlock = false;
+    const guard: ActionGuard = () =>
+      interlock
+        ? {
+            allow: false,
+            code: 'SAFETY_INTERLOCK',
+            message: 'e-stop',
+            details: { condition_keys: ['estop'] },
+          }
+        : { allow: true };
+    const { bridge, got, call } = await setup([guard]);
+    const [ok1] = await call({ topic: '/cmd_vel', message: twist });
+    expect(ok1).toMatchObject({ status: 'succeeded', result: { topic: '/cmd_vel' } });
+    await settle();
+    expect(got).toHaveLength(1);
+    interlock = true;
+    const [blocked] = await call({ topic: '/cmd_vel', message: twist });
+    expect(blocked).toMatchObject({
+      status: 'rejected',
+      error: { code: 'SAFETY_INTERLOCK', details: { condition_keys: ['estop'] } },
+    });
+    interlock = false;
+    const [closed] = await call({ topic: '/arm/joint_cmd', message: twist });
+    expect(closed).toMatchObject({ status: 'rejected', error: { code: 'POLICY_DENIED' } });
+    const [bad] = await call({ topic: '/cmd_vel', message: { linear: 'fast' } });
+    expect(bad).toMatchObject({ status: 'rejected', error: { code: 'INVALID_PARAMS' } });
+    const [shape] = await call({ message: twist });
+    expect(shape).toMatchObject({ status: 'rejected', error: { code: 'INVALID_PARAMS' } });
+    await settle();
+    expect(got).toHaveLength(1);
     await bridge.stop();
   });
 });

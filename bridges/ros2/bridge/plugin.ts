@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../../src/cxp/clock.js';
 import { encodeTrusted, parseBytes } from '../../../src/cxp/codec.js';
-import { fail, ok, type Result } from '../../../src/cxp/errors.js';
+import { CxpError, fail, ok, type Result } from '../../../src/cxp/errors.js';
 import type { ContributionInput } from '../../../src/context/contribution.js';
 import type { Component } from '../../../src/runtime/lifecycle.js';
 import type { Plugin } from '../../../src/runtime/plugins.js';
@@ -22,6 +22,7 @@ import {
 } from '../transport.js';
 import { checkRos2BridgeConfig, Ros2BridgeConfig, type QosConfig } from './config.js';
 import { CxpRos2Topics } from './cxp-topics.js';
+import { registerPublishTarget } from './publish-action.js';
 import { createMessageCodec, type RosMessageCodec } from './message-codec.js';
 
 /** Samples applied to the store per turn of the event loop (one store version per batch). */
@@ -82,6 +83,7 @@ export class Ros2Bridge implements Component {
   readonly #route: string;
   #participant: Ros2Participant | undefined;
   #cxp: CxpRos2Topics | undefined;
+  #unregisterAction: (() => void) | undefined;
   #codec: RosMessageCodec | undefined;
   #inbound: MqttConnection | undefined;
   readonly #subs: { sub: Ros2Subscription; dropped: number }[] = [];
@@ -157,6 +159,7 @@ export class Ros2Bridge implements Component {
       'ROS 2 participant up',
     );
     this.#openRoutes(opened.value);
+    this.#openPublishAction(opened.value);
     if (this.#config.cxp_topics) {
       this.#cxp = new CxpRos2Topics(
         this.#services,
@@ -185,6 +188,7 @@ export class Ros2Bridge implements Component {
     this.#readTransportStats();
     await this.#inbound?.stop();
     this.#flush();
+    this.#unregisterAction?.();
     this.#cxp?.close();
     for (const { sub } of this.#subs) sub.close();
     for (const p of this.#pubs) p.close();
@@ -287,6 +291,48 @@ export class Ros2Bridge implements Component {
         }
         toRos.inc();
       });
+    });
+  }
+
+  /** Opens the topics `ros2.publish` may write to and offers them to the action. */
+  #openPublishAction(p: Ros2Participant): void {
+    const allowed = new Map<string, { type: string; pub: Ros2Publication }>();
+    this.#config.publish_action.forEach((r, i) => {
+      const pub = p.advertise(r.topic, r.type, toRos2Qos(r.qos));
+      if (pub.ok) {
+        this.#pubs.push(pub.value);
+        allowed.set(r.topic, { type: r.type, pub: pub.value });
+      } else
+        this.#logger.error(
+          { route: `/publish_action/${i}`, err: pub.error },
+          'ROS 2 publication not created',
+        );
+    });
+    if (allowed.size === 0) return;
+    this.#unregisterAction = registerPublishTarget(this.#services, {
+      id: this.#config.id,
+      publish: (topic, type, message) => {
+        const entry = allowed.get(topic);
+        if (!entry)
+          return {
+            ok: false,
+            error: new CxpError('POLICY_DENIED', `${topic} is not open to ros2.publish`, {
+              details: { allowed: [...allowed.keys()] },
+            }),
+          };
+        if (type !== undefined && type !== entry.type)
+          return {
+            ok: false,
+            error: new CxpError('INVALID_PARAMS', `${topic} carries ${entry.type}, not ${type}`),
+          };
+        const cdr = this.#codec?.encode(entry.type, message);
+        if (!cdr) return { ok: false, error: new CxpError('INTERNAL_ERROR', 'no message codec') };
+        if (!cdr.ok) return { ok: false, error: cdr.error };
+        const sent = entry.pub.publish(cdr.value);
+        if (!sent.ok) return { ok: false, error: sent.error };
+        this.#services.metrics.messagesOut.inc({ route: this.#route, kind: 'action' });
+        return { ok: true, bytes: cdr.value.byteLength };
+      },
     });
   }
 
