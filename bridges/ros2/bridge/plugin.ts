@@ -10,6 +10,7 @@ import type { GatewayServices } from '../../mqtt/bridge/plugin.js';
 import { pick } from '../../mqtt/bridge/ingest.js';
 import type { InboundMessage, MqttConnection } from '../../mqtt/connection.js';
 import { DdsTransport } from '../dds/transport.js';
+import { RclnodejsTransport } from '../rclnodejs/transport.js';
 import {
   DEFAULT_QOS,
   SENSOR_DATA_QOS,
@@ -62,7 +63,7 @@ export function networkSettings(
 export interface Ros2BridgeDeps {
   env?: NodeJS.ProcessEnv;
   /** Chooses the transport; tests pass the fake. Default: the backend the config names. */
-  transport?: () => Result<Ros2Transport>;
+  transport?: () => Result<Ros2Transport> | Promise<Result<Ros2Transport>>;
   /** Default: the message layer over the built-in and configured .msg definitions. */
   codec?: () => Promise<RosMessageCodec>;
 }
@@ -128,7 +129,7 @@ export class Ros2Bridge implements Component {
 
   async start(): Promise<void> {
     const env = this.#deps.env ?? process.env;
-    const transport = (this.#deps.transport ?? (() => this.#defaultTransport(env)))();
+    const transport = await (this.#deps.transport ?? (() => this.#defaultTransport(env)))();
     if (!transport.ok) {
       this.#unavailable = transport.error.message;
       this.#logger.error(
@@ -197,17 +198,15 @@ export class Ros2Bridge implements Component {
     this.#unavailable = 'stopped';
   }
 
-  #defaultTransport(env: NodeJS.ProcessEnv): Result<Ros2Transport> {
+  async #defaultTransport(env: NodeJS.ProcessEnv): Promise<Result<Ros2Transport>> {
     const backend = this.#config.backend;
-    if (backend === 'rclnodejs' || (backend === 'auto' && env.ROS_DISTRO)) {
-      if (backend === 'rclnodejs')
-        return fail(
-          'INTERNAL_ERROR',
-          'the rclnodejs backend is not available in this build; use backend: dds',
-        );
+    if (backend === 'rclnodejs') return RclnodejsTransport.load(env);
+    if (backend === 'auto' && env.ROS_DISTRO) {
+      const rcl = await RclnodejsTransport.load(env);
+      if (rcl.ok) return rcl;
       this.#logger.info(
-        { rosDistro: env.ROS_DISTRO },
-        'ROS 2 is sourced; the rclnodejs backend is not in this build, using dds',
+        { rosDistro: env.ROS_DISTRO, reason: rcl.error.message },
+        'ROS 2 is sourced but rclnodejs does not load; using dds',
       );
     }
     return DdsTransport.load(env);
