@@ -221,10 +221,7 @@ export class Ros2Bridge implements Component {
     const fromMqtt = metrics.messagesIn.labels(this.#route, 'mqtt');
     const toRos = metrics.messagesOut.labels(this.#route, 'ros2');
     c.ingest.forEach((r, i) => {
-      const limiter =
-        r.max_rate_hz === undefined
-          ? undefined
-          : new RateLimiter({ maxRateHz: r.max_rate_hz, clock: this.#clock });
+      const limiter = this.#limiter(r.max_rate_hz);
       this.#subscribe(p, `/ingest/${i}`, r.topic, r.type, toRos2Qos(r.qos), (s) => {
         inCount.inc();
         if (limiter && !limiter.tryTake()) {
@@ -236,10 +233,7 @@ export class Ros2Bridge implements Component {
     });
     c.to_mqtt.forEach((r, i) => {
       this.#noteQosMismatch(`/to_mqtt/${i}`, toRos2Qos(r.qos).reliability, r.mqtt_qos);
-      const limiter =
-        r.max_rate_hz === undefined
-          ? undefined
-          : new RateLimiter({ maxRateHz: r.max_rate_hz, clock: this.#clock });
+      const limiter = this.#limiter(r.max_rate_hz);
       this.#subscribe(p, `/to_mqtt/${i}`, r.topic, r.type, toRos2Qos(r.qos), (s) => {
         inCount.inc();
         if (limiter && !limiter.tryTake()) {
@@ -267,10 +261,7 @@ export class Ros2Bridge implements Component {
         return;
       }
       this.#pubs.push(pub.value);
-      const limiter =
-        r.max_rate_hz === undefined
-          ? undefined
-          : new RateLimiter({ maxRateHz: r.max_rate_hz, clock: this.#clock });
+      const limiter = this.#limiter(r.max_rate_hz);
       this.#inbound?.subscribe(r.mqtt_topic, 1, (m: InboundMessage) => {
         if (!this.#accepting) return;
         fromMqtt.inc();
@@ -454,6 +445,11 @@ export class Ros2Bridge implements Component {
         { route },
         'best-effort ROS topic routed at MQTT QoS >= 1: the ROS leg may lose messages',
       );
+  }
+
+  /** A route's `max_rate_hz` as a token bucket (none when the route has no limit). */
+  #limiter(maxRateHz: number | undefined): RateLimiter | undefined {
+    return maxRateHz === undefined ? undefined : new RateLimiter({ maxRateHz, clock: this.#clock });
   }
 
   #drop(reason: string): void {
