@@ -105,6 +105,7 @@ export class HttpServer implements Component {
       return;
     }
     if (path === '/metrics') {
+      this.#o.metrics.flush();
       const body = await this.#o.metrics.registry.metrics();
       res.writeHead(200, { 'content-type': this.#o.metrics.registry.contentType });
       res.end(body);

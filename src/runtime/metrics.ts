@@ -73,8 +73,37 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly #batched: (() => void)[] = [];
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics !== false)
       collectDefaultMetrics({ register: this.registry, prefix: 'cxp_edge_' });
+  }
+
+  /**
+   * A counter child for a per-message hot path: increments add to a plain number and reach
+   * prom-client on `flush()` (every scrape, telemetry snapshot and stats tick). prom-client hashes
+   * the labels on every `inc`, even through a bound child: a few percent of the CPU at 25k msg/s.
+   */
+  batched<L extends string>(
+    counter: Counter<L>,
+    labels: Partial<Record<L, string>>,
+  ): { inc(n?: number): void } {
+    let pending = 0;
+    this.#batched.push(() => {
+      if (pending === 0) return;
+      counter.inc(labels, pending);
+      pending = 0;
+    });
+    return {
+      inc: (n = 1) => {
+        pending += n;
+      },
+    };
+  }
+
+  /** Moves every batched increment into its counter. */
+  flush(): void {
+    for (const f of this.#batched) f();
   }
 }

@@ -21,6 +21,7 @@ export interface GatewayTelemetryOptions {
  */
 export async function gatewayTelemetry(o: GatewayTelemetryOptions): Promise<TelemetrySnapshot> {
   const m = o.metrics;
+  m.flush();
   const timestamp = o.clock.now() / 1000;
   const sources: [string, Counter | Gauge][] = [
     ['cxp_edge.messages_in', m.messagesIn],

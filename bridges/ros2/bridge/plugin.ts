@@ -215,11 +215,11 @@ export class Ros2Bridge implements Component {
   #openRoutes(p: Ros2Participant): void {
     const c = this.#config;
     const metrics = this.#services.metrics;
-    // Metric children bound once: no label lookup per message.
-    const inCount = metrics.messagesIn.labels(this.#route, 'ros2');
-    const toMqtt = metrics.messagesOut.labels(this.#route, 'mqtt');
-    const fromMqtt = metrics.messagesIn.labels(this.#route, 'mqtt');
-    const toRos = metrics.messagesOut.labels(this.#route, 'ros2');
+    // Per-message counters, batched (see GatewayMetrics.batched).
+    const inCount = metrics.batched(metrics.messagesIn, { route: this.#route, kind: 'ros2' });
+    const toMqtt = metrics.batched(metrics.messagesOut, { route: this.#route, kind: 'mqtt' });
+    const fromMqtt = metrics.batched(metrics.messagesIn, { route: this.#route, kind: 'mqtt' });
+    const toRos = metrics.batched(metrics.messagesOut, { route: this.#route, kind: 'ros2' });
     c.ingest.forEach((r, i) => {
       const limiter = this.#limiter(r.max_rate_hz);
       this.#subscribe(p, `/ingest/${i}`, r.topic, r.type, toRos2Qos(r.qos), (s) => {
@@ -421,6 +421,7 @@ export class Ros2Bridge implements Component {
   }
 
   #readTransportStats(): void {
+    this.#services.metrics.flush();
     for (const entry of this.#subs) {
       const { dropped } = entry.sub.stats();
       if (dropped > entry.dropped) {

@@ -34,12 +34,25 @@ const PLAIN_KINDS: ReadonlyMap<number, { littleEndian: boolean; cdr2: boolean }>
 /** RTPS pads a serialized payload to a multiple of 4; more left over means a type mismatch. */
 const MAX_TRAILING_BYTES = 3;
 
+/**
+ * Where the scan is, as a chain of keys: built per field without making a string, turned into a
+ * JSON Pointer only when something is wrong (scans run for every sample; paths are for errors).
+ */
+type PathRef = { readonly parent: PathRef; readonly key: string | number } | undefined;
+
+function pointer(ref: PathRef): string {
+  const keys: (string | number)[] = [];
+  for (let n = ref; n !== undefined; n = n.parent) keys.push(n.key);
+  let out = '';
+  for (let i = keys.length - 1; i >= 0; i--) out = childPath(out, keys[i] ?? '');
+  return out;
+}
+
 class ScanError extends Error {
-  constructor(
-    readonly path: string,
-    message: string,
-  ) {
+  readonly path: string;
+  constructor(ref: PathRef, message: string) {
     super(message);
+    this.path = pointer(ref);
   }
 }
 
@@ -56,7 +69,7 @@ export function scanCdr(schema: Schema, bytes: Uint8Array, limits: ScanLimits): 
   }
   const scanner = new Scanner(schema, bytes, kind, limits);
   try {
-    scanner.struct(schema.root, '');
+    scanner.struct(schema.root, undefined);
   } catch (err) {
     if (err instanceof ScanError) return { ok: false, path: err.path, message: err.message };
     throw err;
@@ -87,32 +100,32 @@ class Scanner {
     this.#eight = kind.cdr2 ? 4 : 8;
   }
 
-  struct(fields: readonly MessageDefinitionField[], path: string): void {
+  struct(fields: readonly MessageDefinitionField[], path: PathRef): void {
     if (fields.length === 0) {
       this.#take(1, path);
       return;
     }
     for (const field of fields) {
-      const fieldPath = childPath(path, field.name);
+      const fieldPath: PathRef = { parent: path, key: field.name };
       if (field.isArray === true) this.#array(field, fieldPath);
       else this.#one(field, fieldPath);
     }
   }
 
-  #one(field: MessageDefinitionField, path: string): void {
+  #one(field: MessageDefinitionField, path: PathRef): void {
     if (field.isComplex === true) this.struct(fieldsOf(this.schema, field.type), path);
     else if (field.type === 'string') this.#string(path);
     else this.#primitive(field.type, path);
   }
 
-  #array(field: MessageDefinitionField, path: string): void {
+  #array(field: MessageDefinitionField, path: PathRef): void {
     const count = field.arrayLength ?? this.#uint32(path);
     if (count === 0) return;
     const info = field.isComplex === true ? undefined : primitive(field.type);
     if (info?.array !== undefined) {
       // A typed array: MessageReader aligns once, then takes count * size bytes.
       this.#align(info.align === 8 ? this.#eight : info.align);
-      this.#take(count * info.size, path, `${count} elements`);
+      this.#take(count * info.size, path, count, 'elements');
       return;
     }
     // One JavaScript value per element: check the count against the bytes left and the cap
@@ -123,25 +136,25 @@ class Scanner {
     this.#elements += count;
     if (this.#elements > this.limits.maxElements)
       throw new ScanError(path, `more than ${this.limits.maxElements} array elements in one message`);
-    for (let i = 0; i < count; i++) this.#one(field, childPath(path, i));
+    for (let i = 0; i < count; i++) this.#one(field, { parent: path, key: i });
   }
 
-  #string(path: string): void {
+  #string(path: PathRef): void {
     const length = this.#uint32(path);
     const start = this.offset;
-    this.#take(length, path, `a string of ${length} bytes`);
+    this.#take(length, path, length, 'string');
     if (length > 0 && this.bytes[start + length - 1] !== 0)
       throw new ScanError(path, 'string is not NUL-terminated');
   }
 
-  #primitive(type: string, path: string): void {
+  #primitive(type: string, path: PathRef): void {
     const info = primitive(type);
     // time and duration are two 4-byte members.
     this.#align(info.align === 8 ? this.#eight : info.align);
     this.#take(info.size, path);
   }
 
-  #uint32(path: string): number {
+  #uint32(path: PathRef): number {
     this.#align(4);
     const at = this.offset;
     this.#take(4, path);
@@ -153,12 +166,15 @@ class Scanner {
     if (rest !== 0) this.offset += size - rest;
   }
 
-  #take(n: number, path: string, what = `${n} bytes`): void {
-    if (this.offset + n > this.bytes.byteLength)
+  /** Takes `n` bytes; `count` and `unit` only shape the message when they run past the end. */
+  #take(n: number, path: PathRef, count = n, unit: 'bytes' | 'elements' | 'string' = 'bytes'): void {
+    if (this.offset + n > this.bytes.byteLength) {
+      const what = unit === 'string' ? `a string of ${count} bytes` : `${count} ${unit}`;
       throw new ScanError(
         path,
         `truncated: ${what} at offset ${this.offset} run past the end (${this.bytes.byteLength})`,
       );
+    }
     this.offset += n;
   }
 }
