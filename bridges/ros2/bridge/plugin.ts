@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../../src/cxp/clock.js';
-import { encodeTrusted, parseBytes } from '../../../src/cxp/codec.js';
-import { CxpError, fail, ok, type Result } from '../../../src/cxp/errors.js';
+import { CxpError, type Result } from '../../../src/cxp/errors.js';
 import type { ContributionInput } from '../../../src/context/contribution.js';
 import type { Component } from '../../../src/runtime/lifecycle.js';
 import type { Plugin } from '../../../src/runtime/plugins.js';
@@ -12,8 +11,6 @@ import type { InboundMessage, MqttConnection } from '../../mqtt/connection.js';
 import { DdsTransport } from '../dds/transport.js';
 import { RclnodejsTransport } from '../rclnodejs/transport.js';
 import {
-  DEFAULT_QOS,
-  SENSOR_DATA_QOS,
   type Ros2Participant,
   type Ros2Publication,
   type Ros2Qos,
@@ -21,44 +18,25 @@ import {
   type Ros2Transport,
   type Sample,
 } from '../transport.js';
-import { checkRos2BridgeConfig, Ros2BridgeConfig, type QosConfig } from './config.js';
+import { checkRos2BridgeConfig, Ros2BridgeConfig } from './config.js';
 import { CxpRos2Topics } from './cxp-topics.js';
 import { registerPublishTarget } from './publish-action.js';
 import { createMessageCodec, type RosMessageCodec } from './message-codec.js';
+import {
+  CONTENT_TYPE,
+  fromMqttPayload,
+  headerStampMs,
+  networkSettings,
+  toMqttPayload,
+  toRos2Qos,
+} from './settings.js';
+
+export { headerStampMs, networkSettings, toRos2Qos } from './settings.js';
 
 /** Samples applied to the store per turn of the event loop (one store version per batch). */
 const BATCH = 500;
 /** How often transport-level drops (the queue to JavaScript) are read into the metrics. */
 const STATS_INTERVAL_MS = 1000;
-
-export function toRos2Qos(q: QosConfig): Ros2Qos {
-  if (q === 'default') return { ...DEFAULT_QOS };
-  if (q === 'sensor_data') return { ...SENSOR_DATA_QOS };
-  const out: Ros2Qos = {
-    reliability: q.reliability,
-    durability: q.durability,
-    history: q.history,
-    depth: q.depth,
-  };
-  if (q.deadline_ms !== undefined) out.deadlineMs = q.deadline_ms;
-  if (q.liveliness_lease_ms !== undefined) out.livelinessLeaseMs = q.liveliness_lease_ms;
-  if (q.lifespan_ms !== undefined) out.lifespanMs = q.lifespan_ms;
-  return out;
-}
-
-/** Domain and discovery range from config, else from the ROS 2 environment variables. */
-export function networkSettings(
-  config: Ros2BridgeConfig,
-  env: NodeJS.ProcessEnv,
-): { domainId: number; localhostOnly: boolean } {
-  const fromEnv = Number(env.ROS_DOMAIN_ID);
-  const domainId =
-    config.domain_id ?? (Number.isInteger(fromEnv) && fromEnv >= 0 && fromEnv <= 232 ? fromEnv : 0);
-  const localhostOnly =
-    config.localhost_only ??
-    (env.ROS_LOCALHOST_ONLY === '1' || env.ROS_AUTOMATIC_DISCOVERY_RANGE?.toUpperCase() === 'LOCALHOST');
-  return { domainId, localhostOnly };
-}
 
 export interface Ros2BridgeDeps {
   env?: NodeJS.ProcessEnv;
@@ -240,7 +218,7 @@ export class Ros2Bridge implements Component {
           this.#drop('rate');
           return;
         }
-        const payload = this.#toMqttPayload(r.type, r.encoding, s.cdr);
+        const payload = toMqttPayload(this.#codec, r.type, r.encoding, s.cdr);
         if (!payload.ok) {
           this.#reject(r.topic, payload.error.code, payload.error.message);
           return;
@@ -269,7 +247,13 @@ export class Ros2Bridge implements Component {
           this.#drop('rate');
           return;
         }
-        const cdr = this.#fromMqttPayload(r.type, r.encoding, m.payload);
+        const cdr = fromMqttPayload(
+          this.#codec,
+          r.type,
+          r.encoding,
+          m.payload,
+          this.#services.maxMessageBytes,
+        );
         if (!cdr.ok) {
           this.#reject(m.topic, cdr.error.code, cdr.error.message);
           return;
@@ -394,32 +378,6 @@ export class Ros2Bridge implements Component {
       this.#reject(inputs[rej.index]?.ref ?? '?', rej.error.code, rej.error.message);
   }
 
-  #toMqttPayload(type: string, encoding: 'json' | 'msgpack' | 'cdr', cdr: Uint8Array): Result<Uint8Array> {
-    if (encoding === 'cdr') return ok(cdr);
-    const codec = this.#codec;
-    if (!codec) return fail('INTERNAL_ERROR', 'no message codec');
-    // The mapping gives I-JSON (base64 bytes) for JSON, and keeps uint8 arrays as MessagePack bin.
-    const decoded = codec.decode(type, cdr, encoding === 'msgpack' ? 'bytes' : 'base64');
-    return decoded.ok ? ok(encodeTrusted(decoded.value, encoding)) : decoded;
-  }
-
-  #fromMqttPayload(
-    type: string,
-    encoding: 'json' | 'msgpack' | 'cdr',
-    payload: Uint8Array,
-  ): Result<Uint8Array> {
-    const codec = this.#codec;
-    if (!codec) return fail('INTERNAL_ERROR', 'no message codec');
-    if (encoding === 'cdr') {
-      // Raw CDR is passed on only if it decodes as the route's type: garbage never reaches ROS.
-      const checked = codec.decode(type, payload);
-      return checked.ok ? ok(payload) : checked;
-    }
-    const parsed = parseBytes(payload, encoding, { maxBytes: this.#services.maxMessageBytes });
-    if (!parsed.ok) return parsed;
-    return codec.encode(type, parsed.value);
-  }
-
   #readTransportStats(): void {
     this.#services.metrics.flush();
     for (const entry of this.#subs) {
@@ -461,21 +419,6 @@ export class Ros2Bridge implements Component {
     this.#services.metrics.errors.inc({ route: this.#route, code });
     this.#logger.debug({ where, code, message }, 'ROS 2 message refused');
   }
-}
-
-const CONTENT_TYPE = {
-  json: 'application/json',
-  msgpack: 'application/msgpack',
-  cdr: 'application/x-cdr',
-} as const;
-
-/** `header.stamp` of a decoded message in epoch ms, when it has a plausible one. */
-export function headerStampMs(value: unknown): number | undefined {
-  const stamp = pick(value, 'header.stamp');
-  if (typeof stamp !== 'object' || stamp === null) return undefined;
-  const { sec, nanosec } = stamp as { sec?: unknown; nanosec?: unknown };
-  if (typeof sec !== 'number' || typeof nanosec !== 'number' || sec <= 0) return undefined;
-  return sec * 1000 + nanosec / 1e6;
 }
 
 export const ros2BridgePlugin: Plugin<Ros2BridgeConfig, GatewayServices> = {
