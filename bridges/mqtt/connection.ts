@@ -197,6 +197,11 @@ export class MqttConnection implements Component {
     return this.#buffered() > CONGESTED_BYTES;
   }
 
+  /** QoS 0 publishes are being dropped now (more than MAX_BUFFERED_BYTES wait in the socket). */
+  get saturated(): boolean {
+    return this.#buffered() > MAX_BUFFERED_BYTES;
+  }
+
   /** Calls `callback` once the socket's buffer has drained (at once when not congested). */
   onDecongested(callback: () => void): void {
     const stream = this.#client?.stream as Partial<Writable> | undefined;

@@ -218,6 +218,11 @@ export class Ros2Bridge implements Component {
           this.#drop('rate');
           return;
         }
+        // At most once, and the connection drops QoS 0 now anyway: drop before converting.
+        if (r.mqtt_qos === 0 && this.#services.connection.saturated) {
+          this.#drop('congested');
+          return;
+        }
         const payload = toMqttPayload(this.#codec, r.type, r.encoding, s.cdr);
         if (!payload.ok) {
           this.#reject(r.topic, payload.error.code, payload.error.message);

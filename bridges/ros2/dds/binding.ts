@@ -34,7 +34,8 @@ export interface DdsBinding {
     participant: number,
     topic: number,
     qos: DdsQos,
-    callback: (bytes: Buffer, sourceTimeMs: number) => void,
+    /** A batch: `bytes` holds the samples back to back, `meta` (offset, length, sourceTimeMs) each. */
+    callback: (bytes: Buffer, meta: Float64Array) => void,
     maxQueued: number,
   ): number;
   watchEndpoints(participant: number, callback: (e: NativeEndpoint) => void, maxQueued: number): number[];

@@ -73,9 +73,12 @@ describe.skipIf(!loaded.ok)('dds backend: the ROS graph', () => {
         participantHandle(watcher.value),
         topic,
         { reliability: 'reliable', durability: 'transient_local', history: 'keep_last', depth: 1 },
-        (bytes) => {
-          const m = codec.decode('rmw_dds_common/msg/ParticipantEntitiesInfo', bytes);
-          if (m.ok) infos.push(m.value as unknown as (typeof infos)[number]);
+        (bytes, meta) => {
+          for (let i = 0; i < meta.length; i += 3) {
+            const one = bytes.subarray(meta[i], (meta[i] ?? 0) + (meta[i + 1] ?? 0));
+            const m = codec.decode('rmw_dds_common/msg/ParticipantEntitiesInfo', one);
+            if (m.ok) infos.push(m.value as unknown as (typeof infos)[number]);
+          }
         },
         64,
       );

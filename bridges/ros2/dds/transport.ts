@@ -143,8 +143,14 @@ class DdsParticipant implements Ros2Participant {
         this.#handle,
         t.value,
         qos,
-        (bytes, sourceTimeMs) => {
-          onSample({ cdr: bytes, sourceTimeMs });
+        (bytes, meta) => {
+          for (let i = 0; i < meta.length; i += 3) {
+            const offset = meta[i] ?? 0;
+            onSample({
+              cdr: bytes.subarray(offset, offset + (meta[i + 1] ?? 0)),
+              sourceTimeMs: meta[i + 2] ?? 0,
+            });
+          }
         },
         options.maxQueued ?? DEFAULT_MAX_QUEUED,
       );

@@ -179,23 +179,47 @@ static void free_external(napi_env env, void *data, void *hint) {
   free(data);
 }
 
-/* On the JS thread: one sample to the callback as (Buffer, sourceTimeMs). Takes over `item`. */
-static void deliver_sample(napi_env env, napi_value callback, struct sample_item *item) {
-  napi_value argv[2], undefined, result;
-  /* The Buffer takes over the bytes (no second copy); they are freed when it is collected. */
-  if (napi_create_external_buffer(env, item->size, item->data, free_external, NULL, &argv[0]) != napi_ok) {
-    free_sample_item(item);
+/*
+ * On the JS thread: samples reach the callback as (bytes, meta). `bytes` is one Buffer holding a
+ * batch of samples back to back; `meta` is a Float64Array of (offset, length, sourceTimeMs) per
+ * sample. Small samples are packed (one allocation and one finalizer per batch, not per sample:
+ * the garbage collector's share of a flood); a large one travels alone, without a second copy.
+ */
+struct batch {
+  unsigned char *bytes;
+  size_t size, cap;
+  double *meta;
+  size_t n;
+};
+
+static void call_batch(napi_env env, napi_value callback, unsigned char *bytes, size_t size, const double *meta,
+                       size_t n) {
+  napi_value argv[2], undefined, result, ab;
+  if (napi_create_external_buffer(env, size, bytes, free_external, NULL, &argv[0]) != napi_ok) {
+    free(bytes);
     return;
   }
-  double source_ms = (double)item->source_ns / 1e6;
-  free(item); /* the bytes now belong to the Buffer */
-  napi_create_double(env, source_ms, &argv[1]);
+  void *meta_data = NULL;
+  if (napi_create_arraybuffer(env, n * 3 * sizeof(double), &meta_data, &ab) != napi_ok) return;
+  memcpy(meta_data, meta, n * 3 * sizeof(double));
+  if (napi_create_typedarray(env, napi_float64_array, n * 3, ab, 0, &argv[1]) != napi_ok) return;
   napi_get_undefined(env, &undefined);
   if (napi_call_function(env, undefined, callback, 2, argv, &result) == napi_pending_exception) {
     napi_value err;
     napi_get_and_clear_last_exception(env, &err); /* a throwing callback must not stop the batch */
   }
 }
+
+static void flush_batch(napi_env env, napi_value callback, struct batch *b) {
+  if (b->n == 0) return;
+  call_batch(env, callback, b->bytes, b->size, b->meta, b->n);
+  b->bytes = NULL;
+  b->size = b->cap = 0;
+  b->n = 0;
+}
+
+/* Samples up to this size are packed into batches; larger ones are delivered alone. */
+#define PACK_LIMIT 65536
 
 static struct sample_item *ring_pop(struct listener_ctx *ctx) {
   if (ctx->count == 0) return NULL;
@@ -211,16 +235,55 @@ static void call_js_samples(napi_env env, napi_value callback, void *context, vo
   (void)data;
   struct listener_ctx *ctx = context;
   if (env == NULL || callback == NULL) return; /* torn down: the ring is freed with the context */
+  struct batch b = {0};
+  double *meta = malloc(DRAIN_PER_WAKE * 3 * sizeof(double));
+  if (meta == NULL) return;
+  b.meta = meta;
+  bool more = true;
   for (size_t done = 0; done < DRAIN_PER_WAKE; done++) {
     pthread_mutex_lock(&ctx->lock);
     struct sample_item *item = ring_pop(ctx);
     if (item == NULL) ctx->wake_pending = false;
     pthread_mutex_unlock(&ctx->lock);
-    if (item == NULL) return;
-    deliver_sample(env, callback, item);
+    if (item == NULL) {
+      more = false;
+      break;
+    }
+    double ms = (double)item->source_ns / 1e6;
+    if (item->size > PACK_LIMIT) {
+      flush_batch(env, callback, &b);
+      double one[3] = {0, (double)item->size, ms};
+      unsigned char *bytes = item->data;
+      size_t size = item->size;
+      free(item);
+      call_batch(env, callback, bytes, size, one, 1);
+      continue;
+    }
+    if (b.size + item->size > b.cap) {
+      size_t cap = b.cap == 0 ? 16384 : b.cap * 2;
+      while (cap < b.size + item->size) cap *= 2;
+      unsigned char *grown = realloc(b.bytes, cap);
+      if (grown == NULL) {
+        free_sample_item(item);
+        atomic_fetch_add(&ctx->dropped, 1);
+        continue;
+      }
+      b.bytes = grown;
+      b.cap = cap;
+    }
+    if (item->size > 0) memcpy(b.bytes + b.size, item->data, item->size);
+    b.meta[b.n * 3] = (double)b.size;
+    b.meta[b.n * 3 + 1] = (double)item->size;
+    b.meta[b.n * 3 + 2] = ms;
+    b.size += item->size;
+    b.n++;
+    free_sample_item(item);
   }
+  flush_batch(env, callback, &b);
+  free(b.bytes); /* only when the last batch was empty */
+  free(meta);
   /* More left: wake again rather than hold the event loop (wake_pending stays true). */
-  napi_call_threadsafe_function(ctx->tsfn, NULL, napi_tsfn_nonblocking);
+  if (more) napi_call_threadsafe_function(ctx->tsfn, NULL, napi_tsfn_nonblocking);
 }
 
 static napi_value hex16(napi_env env, const unsigned char *bytes) {
