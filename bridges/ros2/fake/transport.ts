@@ -188,14 +188,10 @@ class FakeParticipant implements Ros2Participant {
     });
   }
 
-  /** The node this participant declared, for tests. */
-  node: { name: string; namespace: string } | undefined;
-
   declareNode(name: string, namespace: string): Result<void> {
     if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name))
       return fail('INVALID_PARAMS', `"${name}" is not a ROS node name`);
     if (!namespace.startsWith('/')) return fail('INVALID_PARAMS', `"${namespace}" is not a ROS namespace`);
-    this.node = { name, namespace };
     return ok(undefined);
   }
 

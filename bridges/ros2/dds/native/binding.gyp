@@ -7,7 +7,7 @@
   "targets": [
     {
       "target_name": "cxp_dds",
-      "sources": ["cxp_dds.c", "rawtype.c"],
+      "sources": ["cxp_dds.c", "readers.c", "napi_util.c", "rawtype.c"],
       "cflags": ["-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter", "-O2"],
       "cflags_c": ["-std=gnu11"],
       "include_dirs": ["<!@(node find-cyclone.cjs include)"],
