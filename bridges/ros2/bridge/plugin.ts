@@ -212,6 +212,11 @@ export class Ros2Bridge implements Component {
     c.to_mqtt.forEach((r, i) => {
       this.#noteQosMismatch(`/to_mqtt/${i}`, toRos2Qos(r.qos).reliability, r.mqtt_qos);
       const limiter = this.#limiter(r.max_rate_hz);
+      const publishOptions = {
+        qos: r.mqtt_qos,
+        retain: r.retain,
+        properties: { contentType: CONTENT_TYPE[r.encoding] },
+      };
       this.#subscribe(p, `/to_mqtt/${i}`, r.topic, r.type, toRos2Qos(r.qos), (s) => {
         inCount.inc();
         if (limiter && !limiter.tryTake()) {
@@ -228,11 +233,7 @@ export class Ros2Bridge implements Component {
           this.#reject(r.topic, payload.error.code, payload.error.message);
           return;
         }
-        this.#services.connection.publish(r.mqtt_topic, payload.value, {
-          qos: r.mqtt_qos,
-          retain: r.retain,
-          properties: { contentType: CONTENT_TYPE[r.encoding] },
-        });
+        this.#services.connection.publish(r.mqtt_topic, payload.value, publishOptions);
         toMqtt.inc();
       });
     });
