@@ -5,7 +5,8 @@
  *
  * Baseline: the Cyclone DDS C talker -> the Cyclone DDS C listener (test/peers/cyclone/peer).
  * Gateway path: the same talker -> `cxp-edge start` (compiled, its own process, dds backend) ->
- * mosquitto (set_tcp_nodelay true) -> an MQTT subscriber in this process.
+ * mosquitto (set_tcp_nodelay true) -> an MQTT subscriber in this process (and, for the flat-out
+ * phase, mosquitto_sub; its own ceiling is measured by flooding it straight through mosquitto).
  * Small messages are geometry_msgs/Twist with the send time in linear.y (--stamp): latency is the
  * receive time minus that (one host, one clock). Images are 1 MB sensor_msgs/Image.
  * Everything runs on loopback in domain 150-199 with the peers' loopback Cyclone config.
@@ -38,7 +39,7 @@ const IMAGE_BYTES = 1_000_000;
 
 interface Row {
   scenario: string;
-  path: 'baseline' | 'gateway';
+  path: 'baseline' | 'gateway' | 'broker only';
   sent: number;
   delivered: number;
   seconds: number;
@@ -260,6 +261,52 @@ async function main(): Promise<void> {
       await talker.stop();
     };
 
+    /**
+     * The C consumer's own ceiling: the same number of Twist-sized JSON messages published by
+     * MQTT.js straight to mosquitto as fast as it takes them, read by mosquitto_sub. libmosquitto
+     * reads a packet at a time, so on this path it is the slowest process of the chain.
+     */
+    const ceilingRun = async (scenario: string, count: number) => {
+      const stamps: number[] = [];
+      const cSub = spawn(
+        'mosquitto_sub',
+        ['-h', '127.0.0.1', '-p', String(mosquitto.port), '-t', 'bench/ceiling', '-F', '%U'],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      teardown.add('mosquitto_sub (ceiling)', () => stopChild(cSub));
+      let rest = '';
+      cSub.stdout.on('data', (chunk: Buffer) => {
+        const lines = (rest + chunk.toString()).split('\n');
+        rest = lines.pop() ?? '';
+        for (const l of lines) if (l !== '') stamps.push(Number(l) * 1000);
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const pub = await mqtt.connectAsync(mosquitto.url, { protocolVersion: 5, reconnectPeriod: 0 });
+      const payload = JSON.stringify({
+        linear: { x: 1, y: Date.now() / 1000, z: 0 },
+        angular: { x: 0, y: 0, z: 0.5 },
+      });
+      for (let i = 0; i < count; i++) {
+        pub.publish('bench/ceiling', payload, { qos: 0 });
+        if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+      }
+      for (let quiet = 0, before = -1; quiet < 10 && stamps.length < count;) {
+        await new Promise((r) => setTimeout(r, 100));
+        quiet = stamps.length === before ? quiet + 1 : 0;
+        before = stamps.length;
+      }
+      await pub.endAsync();
+      await stopChild(cSub);
+      const span = (stamps.at(-1) ?? 0) - (stamps[0] ?? 0);
+      rows.push({
+        scenario,
+        path: 'broker only',
+        sent: count,
+        delivered: stamps.length,
+        seconds: Math.max(0.001, span / 1000),
+      });
+    };
+
     const small = [
       '--count',
       String(SMALL_RATE * SMALL_SECONDS),
@@ -296,6 +343,7 @@ async function main(): Promise<void> {
       await baseline(flatName, 'twist', flat, FLAT_COUNT);
       await gatewayRun(flatName, 'twist', flat, FLAT_COUNT);
       await gatewayRun(flatName, 'twist', flat, FLAT_COUNT, 'c');
+      await ceilingRun(`${flatName} (MQTT read by mosquitto_sub)`, FLAT_COUNT);
     }
     const rssAfter = await procMemory(pid);
     // Where the gateway dropped what it did not deliver, from its own /metrics.
@@ -340,6 +388,11 @@ async function main(): Promise<void> {
     console.log(
       `| gateway throughput >= 30% of Cyclone-to-Cyclone (Node subscriber) | ${rate(flatName, 'gateway').toFixed(0)} / ${rate(flatName, 'baseline').toFixed(0)} = ${ratio.toFixed(2)} | ${ratio >= 0.3 ? 'PASS' : 'MISS'} |`,
     );
+    const ceiling = rate(flatC, 'broker only');
+    if (ceiling > 0)
+      console.log(
+        `| (not a target) mosquitto_sub's own ceiling, fed straight through mosquitto | ${ceiling.toFixed(0)} msg/s; the gateway path reached ${(rate(flatC, 'gateway') / ceiling).toFixed(2)} of it | - |`,
+      );
     if (rows.some((r) => r.scenario === flatC))
       console.log(
         `| gateway throughput >= 30% of Cyclone-to-Cyclone (mosquitto_sub, C like the baseline's listener) | ${rate(flatC, 'gateway').toFixed(0)} / ${rate(flatName, 'baseline').toFixed(0)} = ${ratioC.toFixed(2)} | ${ratioC >= 0.3 ? 'PASS' : 'MISS'} |`,
