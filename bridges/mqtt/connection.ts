@@ -1,11 +1,11 @@
 import type { Socket } from 'node:net';
 import type { Writable } from 'node:stream';
-import mqtt, { type IClientOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Component } from '../../src/runtime/lifecycle.js';
 import { Backoff } from '../../src/runtime/backoff.js';
 import type { GatewayMetrics } from '../../src/runtime/metrics.js';
-import { TopicFilter } from './topics.js';
+import { InboundRouter, type InboundHandler } from './inbound-router.js';
 import type { OutboundQueue, QueuedEntry, QueuedMessage } from './outbound-queue.js';
 import { Qos0Writer } from './qos0-writer.js';
 
@@ -18,15 +18,7 @@ export const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 const MQTTJS_DEBUG = /mqttjs/.test(process.env.DEBUG ?? '');
 const noop = (): void => undefined;
 
-/** Incoming message as handlers see it. */
-export interface InboundMessage {
-  topic: string;
-  payload: Uint8Array;
-  /** MQTT 5 properties when the broker speaks 5 (response topic, correlation data, content type). */
-  properties: IPublishPacket['properties'];
-}
-
-export type InboundHandler = (message: InboundMessage) => void;
+export type { InboundHandler, InboundMessage } from './inbound-router.js';
 
 export interface PublishOptions {
   qos: 0 | 1 | 2;
@@ -64,10 +56,7 @@ export class MqttConnection implements Component {
   readonly name: string;
   readonly #o: MqttConnectionOptions;
   readonly #backoff: Backoff;
-  readonly #handlers = new Map<
-    string,
-    { qos: 0 | 1 | 2; filter: TopicFilter; handlers: Set<InboundHandler> }
-  >();
+  readonly #inbound: InboundRouter;
   readonly #handed = new Set<number>();
   #client: MqttClient | undefined;
   #version: 4 | 5 = 5;
@@ -79,16 +68,13 @@ export class MqttConnection implements Component {
   #outbound: OutboundQueue | undefined;
   #url = '';
   #clientOptions: IClientOptions = {};
-  /** Why inbound reading is paused (one entry per holder); empty when reading. */
-  readonly #holds = new Set<string>();
-  /** MQTT.js's continuation for the packet that arrived while paused; called on resume. */
-  #heldContinue: (() => void) | undefined;
   /** QoS 0 packets encoded here and written once per tick (see Qos0Writer). */
   readonly #qos0: Qos0Writer;
 
   constructor(options: MqttConnectionOptions) {
     this.#o = options;
     this.name = options.name;
+    this.#inbound = new InboundRouter(options.logger);
     this.#qos0 = new Qos0Writer((packets) => {
       options.metrics.dropped.inc({ route: options.name, reason: 'offline' }, packets);
     });
@@ -120,17 +106,12 @@ export class MqttConnection implements Component {
 
   /** Registers a handler; the subscription is (re)made on every connect. */
   subscribe(filter: string, qos: 0 | 1 | 2, handler: InboundHandler): () => void {
-    let entry = this.#handlers.get(filter);
-    if (!entry) {
-      entry = { qos, filter: new TopicFilter(filter), handlers: new Set() };
-      this.#handlers.set(filter, entry);
-      if (this.#connected)
-        this.#client?.subscribe(filter, { qos }, (err) => {
-          this.#logSubscribe(filter, err);
-        });
-    }
-    entry.handlers.add(handler);
-    return () => entry.handlers.delete(handler);
+    const added = this.#inbound.add(filter, qos, handler);
+    if (added.isNew && this.#connected)
+      this.#client?.subscribe(filter, { qos }, (err) => {
+        this.#logSubscribe(filter, err);
+      });
+    return added.remove;
   }
 
   /**
@@ -192,16 +173,12 @@ export class MqttConnection implements Component {
    * is not affected. While paused the broker's keep-alive answers wait too, so hold only briefly.
    */
   pauseInbound(holder: string): void {
-    if (this.#holds.size === 0) this.#o.metrics.inboundPauses.inc({ connection: this.name });
-    this.#holds.add(holder);
+    if (this.#inbound.pause(holder)) this.#o.metrics.inboundPauses.inc({ connection: this.name });
   }
 
   /** Releases `holder`'s pause; reading resumes when no holder is left. */
   resumeInbound(holder: string): void {
-    if (!this.#holds.delete(holder) || this.#holds.size > 0) return;
-    const next = this.#heldContinue;
-    this.#heldContinue = undefined;
-    next?.();
+    this.#inbound.resume(holder);
   }
 
   /**
@@ -241,7 +218,7 @@ export class MqttConnection implements Component {
 
   /** True while some holder has paused inbound reading. */
   get inboundPaused(): boolean {
-    return this.#holds.size > 0;
+    return this.#inbound.paused;
   }
 
   quiesce(): void {
@@ -295,19 +272,15 @@ export class MqttConnection implements Component {
     // MQTT.js calls handleMessage after emitting 'message' and handles the next packet only once the
     // callback runs: holding it is how inbound reading pauses (see pauseInbound).
     client.handleMessage = (_packet, callback) => {
-      if (this.#holds.size === 0) {
+      this.#inbound.continueWhenReading(() => {
         callback();
-        return;
-      }
-      this.#heldContinue = () => {
-        callback();
-      };
+      });
     };
     client.on('connect', () => {
       this.#onConnect(client);
     });
     client.on('message', (topic, payload, packet) => {
-      this.#dispatch(topic, payload, packet);
+      this.#inbound.dispatch(topic, payload, packet);
     });
     client.on('error', (err) => {
       this.#onError(client, err);
@@ -334,7 +307,7 @@ export class MqttConnection implements Component {
       client.publish(this.#o.statusTopic, 'online', { qos: 1, retain: true }, (err) => {
         if (err) this.#o.logger.warn({ err }, 'status publish failed');
       });
-    const subs = Object.fromEntries([...this.#handlers].map(([filter, e]) => [filter, { qos: e.qos }]));
+    const subs = this.#inbound.subscriptions();
     this.#subscribed = Object.keys(subs).length === 0;
     if (!this.#subscribed) {
       client.subscribe(subs, (err) => {
@@ -370,9 +343,7 @@ export class MqttConnection implements Component {
     this.#handed.clear();
     // A packet held from the lost session is finished now (its stream is gone); a new session's
     // first message is held again while a holder still pauses.
-    const held = this.#heldContinue;
-    this.#heldContinue = undefined;
-    held?.();
+    this.#inbound.release();
     this.#o.metrics.connected.set({ connection: this.name }, 0);
     if (this.#stopping) return;
     const fresh = this.#version === 4 && client.options.protocolVersion === 5;
@@ -386,29 +357,6 @@ export class MqttConnection implements Component {
         this.#open();
       } else client.reconnect();
     }, delay);
-  }
-
-  /** Calls every handler whose filter matches, each once even when several of its filters match. */
-  #dispatch(topic: string, payload: Buffer, packet: IPublishPacket): void {
-    const levels = topic.split('/');
-    let called: Set<InboundHandler> | undefined;
-    let first: InboundHandler | undefined;
-    for (const entry of this.#handlers.values()) {
-      if (!entry.filter.test(topic, levels)) continue;
-      for (const handler of entry.handlers) {
-        if (first === undefined) first = handler;
-        else {
-          called ??= new Set([first]);
-          if (called.has(handler)) continue;
-          called.add(handler);
-        }
-        try {
-          handler({ topic, payload, properties: packet.properties });
-        } catch (err) {
-          this.#o.logger.error({ err, topic }, 'message handler threw');
-        }
-      }
-    }
   }
 
   /** Hands queued QoS 1/2 messages to MQTT.js in order, keeping at most `inflight` unacknowledged. */
