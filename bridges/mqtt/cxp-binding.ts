@@ -55,6 +55,7 @@ export class CxpMqttBinding implements Component {
   #lastPreview = 0;
   #draining = false;
   #accepting = true;
+  #started = false;
   #unsubscribe: (() => void)[] = [];
 
   constructor(options: CxpMqttBindingOptions) {
@@ -78,7 +79,8 @@ export class CxpMqttBinding implements Component {
       }),
     );
     this.#publishPreview();
-    this.#publishCapabilities();
+    this.#started = true;
+    this.publishCapabilities();
     this.#timers.push(
       setInterval(() => {
         this.#publishPreview();
@@ -146,12 +148,17 @@ export class CxpMqttBinding implements Component {
     });
     let replies: CxpMessage[];
     let replyTo: string | undefined;
+    const reply = (message: CxpMessage): void => {
+      const topic = this.topics.replyTopic(req.inbound.properties?.responseTopic, req.principal ?? replyTo);
+      this.#send(topic, message, encoding, req.inbound.properties?.correlationData);
+    };
     if (decoded.ok) {
       this.#o.metrics.messagesIn.inc({ route: 'cxp_in', kind: decoded.message.type });
       replyTo = decoded.message.source?.id;
       replies = await this.#o.dispatcher.dispatch(
         decoded.message,
         req.principal === undefined ? undefined : { id: req.principal },
+        reply,
       );
     } else {
       this.#o.metrics.errors.inc({ route: 'cxp_in', code: decoded.error.code });
@@ -162,8 +169,7 @@ export class CxpMqttBinding implements Component {
       replyTo = decoded.header.sourceId;
       replies = [this.#o.messages.errorReply(decoded.error, decoded.header)];
     }
-    const topic = this.topics.replyTopic(req.inbound.properties?.responseTopic, req.principal ?? replyTo);
-    for (const reply of replies) this.#send(topic, reply, encoding, req.inbound.properties?.correlationData);
+    for (const r of replies) reply(r);
     const type = decoded.ok ? decoded.message.type : 'invalid';
     this.#o.metrics.requestSeconds.observe({ type }, Number(process.hrtime.bigint() - req.received) / 1e9);
   }
@@ -214,7 +220,9 @@ export class CxpMqttBinding implements Component {
     this.#retained(this.topics.preview, preview);
   }
 
-  #publishCapabilities(): void {
+  /** Publishes the retained capabilities document (at start, and whenever a provider changes). */
+  publishCapabilities(): void {
+    if (!this.#started) return;
     const caps = this.#o.capabilities?.() ?? { providers: [] };
     this.#o.connection.publish(this.topics.capabilities, JSON.stringify(caps), { qos: 1, retain: true });
   }

@@ -258,6 +258,22 @@ const codes = {
     retryable: true,
     description: "The device's receive buffer is full.",
   },
+  DEVICE_FAULT: {
+    category: 'device',
+    retryable: false,
+    description:
+      'The device reports a fault with no more specific code (cutter fault, over-temperature, a bad print head, an error bit no table names, a printer not in the expected command language). `details.faults` names what it reported; `retryable` is true where the fault clears by itself (temperature).',
+  },
+  UNKNOWN_JOB: {
+    category: 'device',
+    retryable: false,
+    description: 'No job with this id is known (never submitted, or forgotten after its retention).',
+  },
+  JOB_CANCELED: {
+    category: 'device',
+    retryable: false,
+    description: 'The job was canceled (by print.cancel, or when the device cancelled everything it held).',
+  },
   // internal
   INTERNAL_ERROR: {
     category: 'internal',

@@ -1,5 +1,5 @@
 import { truncateText } from './data-model.js';
-import { ERROR_CODES, type ErrorCode } from './error-codes.js';
+import { ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes.js';
 
 /** Error messages are for people; they are cut to this many characters so replies stay bounded. */
 export const MAX_MESSAGE_LENGTH = 1024;
@@ -57,4 +57,15 @@ export function toCxpError(err: unknown, fallback: ErrorCode = 'INTERNAL_ERROR')
   if (err instanceof CxpError) return err;
   const message = err instanceof Error ? err.message : String(err);
   return new CxpError(fallback, message, { cause: err });
+}
+
+/** A CxpError again from its wire shape (an unknown code becomes INTERNAL_ERROR, keeping the text). */
+export function fromWire(wire: CxpErrorWire): CxpError {
+  const code = wire.code;
+  if (isErrorCode(code))
+    return new CxpError(code, wire.message, { retryable: wire.retryable, details: wire.details });
+  return new CxpError('INTERNAL_ERROR', wire.message, {
+    retryable: wire.retryable,
+    details: { ...wire.details, code },
+  });
 }

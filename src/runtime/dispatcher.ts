@@ -6,11 +6,27 @@ import type { Principal } from '../context/policy.js';
 import { answerIntent, type DecisionHook } from '../context/sparse/intent.js';
 import type { ContextProvider } from '../context/sparse/provider.js';
 
-/** An action handler: the ACTION_RESULT (or a promise of it) for one ACTION_REQUEST. */
+/**
+ * What a handler may do besides answering. `emit` sends a further ACTION_RESULT for the same request
+ * later (`running` progress, then the one final result), to wherever the first answer went: a
+ * handler for long work answers `accepted` at once and emits the outcome when it has it, so the
+ * binding's request queue is never held by a printer.
+ */
+export interface ActionContext {
+  emit(result: MessageOf<'ACTION_RESULT'>): void;
+}
+
+/** An action handler: the first ACTION_RESULT (or a promise of it) for one ACTION_REQUEST. */
 export type ActionHandler = (
   request: MessageOf<'ACTION_REQUEST'>,
   principal: Principal | undefined,
+  context: ActionContext,
 ) => MessageOf<'ACTION_RESULT'> | Promise<MessageOf<'ACTION_RESULT'>>;
+
+/** Where results emitted after the first answer go (the binding that received the request). */
+export type LaterReplies = (message: CxpMessage) => void;
+
+const dropLater: LaterReplies = () => undefined;
 
 export interface DispatcherOptions {
   provider: ContextProvider;
@@ -41,7 +57,11 @@ export class CxpDispatcher {
     return [...this.#actions.keys()].sort();
   }
 
-  async dispatch(message: CxpMessage, principal: Principal | undefined): Promise<CxpMessage[]> {
+  async dispatch(
+    message: CxpMessage,
+    principal: Principal | undefined,
+    later: LaterReplies = dropLater,
+  ): Promise<CxpMessage[]> {
     const m = this.#o.messages;
     if (isExpired(message, this.#o.clock.now())) {
       return [
@@ -56,7 +76,7 @@ export class CxpDispatcher {
       case 'INTENT_PROPOSE':
         return [answerIntent(m, this.#o.intentHooks(), { viewer: viewerOf(principal), message })];
       case 'ACTION_REQUEST':
-        return [await this.#action(message, principal)];
+        return this.#action(message, principal, later);
       default:
         return [
           m.errorReply(
@@ -79,23 +99,41 @@ export class CxpDispatcher {
   async #action(
     request: MessageOf<'ACTION_REQUEST'>,
     principal: Principal | undefined,
-  ): Promise<MessageOf<'ACTION_RESULT'>> {
+    later: LaterReplies,
+  ): Promise<CxpMessage[]> {
     const handler = this.#actions.get(request.action);
     const base = { correlation_id: request.id ?? '*', action: request.action };
     if (!handler) {
       const error = new CxpError('UNKNOWN_ACTION', `no handler for action "${request.action}"`, {
         details: { known: this.actions() },
       });
-      return this.#o.messages.create('ACTION_RESULT', { ...base, status: 'rejected', error: error.toWire() });
+      return [
+        this.#o.messages.create('ACTION_RESULT', { ...base, status: 'rejected', error: error.toWire() }),
+      ];
     }
+    // Results emitted before the first answer is back follow it in the same reply list; later ones
+    // go straight out. Nothing can run between the handler settling and the caller sending the list
+    // (microtasks only), so the first answer always leaves first.
+    const early: CxpMessage[] = [];
+    let answered = false;
+    const emit = (m: CxpMessage): void => {
+      if (answered) later(m);
+      else early.push(m);
+    };
     try {
-      return await handler(request, principal);
+      const first = await handler(request, principal, { emit });
+      answered = true;
+      return [first, ...early];
     } catch (err) {
+      answered = true;
       const error =
         err instanceof CxpError
           ? err
           : new CxpError('INTERNAL_ERROR', 'the action handler failed', { cause: err });
-      return this.#o.messages.create('ACTION_RESULT', { ...base, status: 'failed', error: error.toWire() });
+      return [
+        this.#o.messages.create('ACTION_RESULT', { ...base, status: 'failed', error: error.toWire() }),
+        ...early,
+      ];
     }
   }
 }

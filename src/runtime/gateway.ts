@@ -8,6 +8,9 @@ import { MqttConnection } from '../../bridges/mqtt/connection.js';
 import { CxpMqttBinding } from '../../bridges/mqtt/cxp-binding.js';
 import { MemoryOutboundQueue, type OutboundQueue } from '../../bridges/mqtt/outbound-queue.js';
 import { DiskQueue } from '../../bridges/mqtt/store-forward.js';
+import { createDefaultCatalogs } from '../capability/catalogs.js';
+import { ProviderRegistry } from '../capability/providers.js';
+import { DEFAULT_PROTOCOL_VERSION } from '../capability/schema.js';
 import type { ProviderHealth } from '../capability/telemetry-schema.js';
 import type { Clock } from '../cxp/clock.js';
 import { IdGenerator, type RandomBytes } from '../cxp/ids.js';
@@ -140,6 +143,12 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
   lifecycle.add(connection);
   lifecycle.add(expiryComponent(store, config.context.expire_interval_ms));
 
+  const providers = new ProviderRegistry({
+    dispatcher,
+    messages,
+    catalogs: createDefaultCatalogs(),
+    supportedVersions: [DEFAULT_PROTOCOL_VERSION],
+  });
   const binding = new CxpMqttBinding({
     gatewayId: gw,
     config: config.cxp,
@@ -152,6 +161,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     metrics,
     logger: logger.child({ component: 'cxp-mqtt' }),
     clock,
+    capabilities: () => providers.document(),
     telemetry: () =>
       gatewayTelemetry({
         gatewayId: gw,
@@ -165,6 +175,9 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
       }),
   });
   lifecycle.add(binding);
+  providers.onChange(() => {
+    binding.publishCapabilities();
+  });
 
   const services: GatewayServices = {
     store,
@@ -174,6 +187,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
       readiness.push({ name, check });
     },
     metrics,
+    providers,
     maxMessageBytes: config.cxp.max_message_bytes,
     cxp: {
       dispatcher,

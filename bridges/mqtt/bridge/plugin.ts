@@ -11,6 +11,7 @@ import type { ContextProvider } from '../../../src/context/sparse/provider.js';
 import type { MessageFactory } from '../../../src/cxp/message.js';
 import type { IdGenerator } from '../../../src/cxp/ids.js';
 import type { ActionGuard } from '../../../src/runtime/action-guard.js';
+import type { ProviderRegistry } from '../../../src/capability/providers.js';
 import type { InboundMessage, MqttConnection } from '../connection.js';
 import { checkBridgeConfig, MqttBridgeConfig } from './config.js';
 import { ExportRules, type ExportMessage } from './export.js';
@@ -29,6 +30,8 @@ export interface GatewayServices {
   /** Adds a check to /readyz (and to the gateway's `ready()`): ready, and a one-line detail. */
   addReadinessCheck(name: string, check: () => { ready: boolean; detail: string }): void;
   metrics: GatewayMetrics;
+  /** Capability providers (printers): their operations become actions, their matrices are published. */
+  providers: ProviderRegistry;
   maxMessageBytes: number;
   /** The CXP side, for bindings other than MQTT (ROS 2 carries CXP topics too). */
   cxp: {

@@ -143,7 +143,11 @@ export class CxpRos2Topics {
     }
     this.#s.metrics.messagesIn.inc({ route: this.#route, kind: decoded.message.type });
     const message = decoded.message;
-    this.#enqueue(() => this.#s.cxp.dispatcher.dispatch(message, undefined));
+    this.#enqueue(() =>
+      this.#s.cxp.dispatcher.dispatch(message, undefined, (later) => {
+        this.#reply([later]);
+      }),
+    );
   }
 
   #enqueue(answer: () => Promise<CxpMessage[]> | CxpMessage[]): void {

@@ -18,6 +18,8 @@ import { DEFAULT_QOS } from '../transport.js';
 import { cdrText, stringCdr } from '../transport-contract.js';
 import { Ros2BridgeConfig } from './config.js';
 import { networkSettings, Ros2Bridge, toRos2Qos } from './plugin.js';
+import { createDefaultCatalogs } from '../../../src/capability/catalogs.js';
+import { ProviderRegistry } from '../../../src/capability/providers.js';
 
 function bridgeConfig(extra: Record<string, unknown>): Ros2BridgeConfig {
   const loaded = loadConfig({
@@ -34,6 +36,7 @@ function services(store: ContextStore, guards: ActionGuard[] = []) {
   const published: { topic: string; payload: Uint8Array }[] = [];
   const checks = new Map<string, () => { ready: boolean; detail: string }>();
   const metrics = new GatewayMetrics();
+  const cxp = cxpSide(store, guards);
   const s: GatewayServices = {
     store,
     connection: {
@@ -50,7 +53,13 @@ function services(store: ContextStore, guards: ActionGuard[] = []) {
     },
     metrics,
     maxMessageBytes: 1024 * 1024,
-    cxp: cxpSide(store, guards),
+    cxp,
+    providers: new ProviderRegistry({
+      dispatcher: cxp.dispatcher,
+      messages: cxp.messages,
+      catalogs: createDefaultCatalogs(),
+      supportedVersions: [1],
+    }),
   };
   return { s, published, checks, metrics };
 }
