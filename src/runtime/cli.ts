@@ -5,7 +5,16 @@
  */
 import { readFileSync, statSync } from 'node:fs';
 import { decodeMessage } from '../cxp/message.js';
-import { configPath, packageVersion, printIssues, readConfig, runBroker, runGateway } from './commands.js';
+import {
+  configPath,
+  packageVersion,
+  printIssues,
+  readConfig,
+  runBroker,
+  runGateway,
+  runLabelPreview,
+} from './commands.js';
+import { runDemo } from './demo-run.js';
 
 const pkg = { version: packageVersion() };
 
@@ -17,6 +26,9 @@ Usage:
   cxp-edge broker [-c file]              run only the embedded MQTT broker sidecar
   cxp-edge demo [-c file]                gateway + embedded broker + simulated sources
   cxp-edge validate <file> [--msgpack]   decode and validate one CXP message (JSON or MessagePack)
+  cxp-edge label-preview <template.zpl> [--var k=v ...] [--width-mm N] [--height-mm N] [--dpmm 8] -o out.png
+                                         render a ZPL label template to PNG (default 101.6x152.4 mm,
+                                         8 dpmm; the first label of several); exit 1 with the coded error
   cxp-edge --version | --help
 
 Environment: CXP_EDGE_<SECTION>__<KEY>=value overrides a config value (e.g. CXP_EDGE_HTTP__PORT=9500).
@@ -66,10 +78,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'validate') return validate(rest);
+  if (command === 'label-preview') return runLabelPreview(rest);
   if (!['start', 'check-config', 'broker', 'demo'].includes(command)) {
     process.stderr.write(`cxp-edge: unknown command "${command}"; see cxp-edge --help\n`);
     return 2;
   }
+  if (command === 'demo') return runDemo(configPath(configArg(rest)));
   const loaded = readConfig(configPath(configArg(rest)));
   if (!loaded.ok) {
     printIssues(loaded);

@@ -62,3 +62,27 @@ export function demoSources(store: ContextStore, clock: Clock): Component {
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
+
+/** The demo printer's label: order text, a Code 128 of the SKU and a QR code of the order URL. */
+export const DEMO_LABEL_TEMPLATE = [
+  '^XA',
+  '^PW812^LL609',
+  '^FO40,40^A0N,50,50^FDOrder {{order}}^FS',
+  '^FO40,110^A0N,30,30^FD{{item}}^FS',
+  '^FO40,170^BY3^BCN,120,Y,N,N^FD{{sku}}^FS',
+  '^FO560,160^BQN,2,6^FDQA,{{url}}^FS',
+  '^XZ',
+].join('\n');
+
+/** The `devices` entry of the emulated Zebra printer `cxp-edge demo` adds. */
+export function demoPrinterEntry(port: number): Record<string, unknown> {
+  return {
+    kind: 'zebra',
+    id: 'demo-zt411',
+    host: '127.0.0.1',
+    port,
+    poll_interval_ms: 1000,
+    job_poll_interval_ms: 200,
+    templates: { inline: { shipping: DEMO_LABEL_TEMPLATE } },
+  };
+}

@@ -1,0 +1,137 @@
+import { pino } from 'pino';
+import type { GatewayServices } from '../../bridges/mqtt/bridge/plugin.js';
+import type { MqttConnection } from '../../bridges/mqtt/connection.js';
+import { createDefaultCatalogs } from '../../src/capability/catalogs.js';
+import { ProviderRegistry } from '../../src/capability/providers.js';
+import { systemClock } from '../../src/cxp/clock.js';
+import { IdGenerator } from '../../src/cxp/ids.js';
+import { MessageFactory } from '../../src/cxp/message.js';
+import type { CxpMessage, MessageOf } from '../../src/cxp/schema/index.js';
+import { ContextProvider } from '../../src/context/sparse/provider.js';
+import { ContextStore } from '../../src/context/store.js';
+import { loadConfig } from '../../src/runtime/config/load.js';
+import { CxpDispatcher } from '../../src/runtime/dispatcher.js';
+import { GatewayMetrics } from '../../src/runtime/metrics.js';
+import { createPluginRegistry } from '../../src/runtime/registry.js';
+import type { ZebraConfig } from '../../devices/zebra/config.js';
+import { ZebraProvider } from '../../devices/zebra/plugin.js';
+
+/**
+ * Zebra providers wired to the real CXP core (store, dispatcher, provider registry) without MQTT,
+ * for tests that drive printers through ACTION_REQUESTs.
+ */
+export interface ZebraRig {
+  store: ContextStore;
+  dispatcher: CxpDispatcher;
+  providers: ProviderRegistry;
+  add(config: Record<string, unknown>): Promise<ZebraProvider>;
+  /** Sends an ACTION_REQUEST; `results` holds the first answer and every later one, in order. */
+  act(action: string, params: Record<string, unknown>, extra?: Record<string, unknown>): Promise<ActionRun>;
+  stop(): Promise<void>;
+}
+
+export interface ActionRun {
+  results: MessageOf<'ACTION_RESULT'>[];
+  first: MessageOf<'ACTION_RESULT'>;
+  /** Resolves with the final result (succeeded, failed or rejected). */
+  final(timeoutMs?: number): Promise<MessageOf<'ACTION_RESULT'>>;
+}
+
+const FINAL = new Set(['succeeded', 'failed', 'rejected']);
+
+export function zebraConfig(entry: Record<string, unknown>): ZebraConfig {
+  const loaded = loadConfig({
+    text: JSON.stringify({ devices: [{ kind: 'zebra', ...entry }] }),
+    env: {},
+    hostname: 'test',
+    plugins: createPluginRegistry(),
+  });
+  if (!loaded.ok) throw new Error(`bad zebra config: ${JSON.stringify(loaded.issues)}`);
+  return loaded.config.devices[0] as unknown as ZebraConfig;
+}
+
+export function zebraRig(): ZebraRig {
+  const clock = systemClock;
+  const store = new ContextStore({ clock });
+  const ids = new IdGenerator(clock);
+  const messages = new MessageFactory({ clock, ids, source: { id: 'gw-test', kind: 'gateway' } });
+  const provider = new ContextProvider({ store, messages, clock });
+  const dispatcher = new CxpDispatcher({ provider, messages, clock, intentHooks: () => [] });
+  const providers = new ProviderRegistry({
+    dispatcher,
+    messages,
+    catalogs: createDefaultCatalogs(),
+    supportedVersions: [1],
+  });
+  const services: GatewayServices = {
+    store,
+    connection: {} as unknown as MqttConnection,
+    openInboundConnection: () => {
+      throw new Error('no MQTT in printer tests');
+    },
+    addReadinessCheck: () => undefined,
+    metrics: new GatewayMetrics(),
+    providers,
+    maxMessageBytes: 1024 * 1024,
+    cxp: { dispatcher, provider, messages, ids, previewMinIntervalMs: 0, guards: () => [] },
+  };
+  const started: ZebraProvider[] = [];
+  let seq = 0;
+  return {
+    store,
+    dispatcher,
+    providers,
+    async add(entry) {
+      const p = new ZebraProvider(zebraConfig(entry), services, pino({ level: 'silent' }), clock);
+      started.push(p);
+      await p.start();
+      return p;
+    },
+    async act(action, params, extra = {}) {
+      const results: MessageOf<'ACTION_RESULT'>[] = [];
+      const waiting = new Set<() => void>();
+      const push = (m: CxpMessage) => {
+        if (m.type === 'ACTION_RESULT') results.push(m);
+        for (const w of waiting) w();
+      };
+      seq += 1;
+      const request = {
+        cxp_version: '1.0',
+        type: 'ACTION_REQUEST',
+        id: `req-${seq}`,
+        action,
+        params,
+        ...extra,
+      } as MessageOf<'ACTION_REQUEST'>;
+      const first = await dispatcher.dispatch(request, { id: 'tester' }, push);
+      for (const m of first) push(m);
+      const head = results[0];
+      if (!head) throw new Error(`no ACTION_RESULT for ${action}`);
+      return {
+        results,
+        first: head,
+        final: (timeoutMs = 10_000) =>
+          new Promise((resolve, reject) => {
+            const check = () => {
+              const done = results.find((r) => FINAL.has(r.status));
+              if (!done) return;
+              waiting.delete(check);
+              clearTimeout(timer);
+              resolve(done);
+            };
+            const timer = setTimeout(() => {
+              waiting.delete(check);
+              reject(
+                new Error(`no final result for ${action} in ${timeoutMs} ms: ${JSON.stringify(results)}`),
+              );
+            }, timeoutMs);
+            waiting.add(check);
+            check();
+          }),
+      };
+    },
+    async stop() {
+      for (const p of started.splice(0)) await p.stop();
+    },
+  };
+}
