@@ -10,7 +10,7 @@ import type { Plugin } from '../../src/runtime/plugins.js';
 import { printerStatusOf, zebraActions } from './actions.js';
 import { ZebraConfig } from './config.js';
 import type { FaultReading, StatusSnapshot } from './faults.js';
-import type { ZebraJob } from './jobs.js';
+import { isFinal, type ZebraJob } from './jobs.js';
 import { mediaInfo } from './media.js';
 import { ZebraPrinter } from './printer.js';
 import { loadTemplates } from './template-files.js';
@@ -40,6 +40,7 @@ export class ZebraProvider implements Component, DeviceProvider {
   readonly #waiters: JobWaiters;
   #lastPut = '';
   #lastMatrix = '';
+  #faultCodes = new Set<string>();
 
   constructor(config: ZebraConfig, services: GatewayServices, logger: Logger, clock: Clock) {
     this.#c = config;
@@ -101,7 +102,18 @@ export class ZebraProvider implements Component, DeviceProvider {
     this.#s.providers.remove(this.id);
   }
 
+  #metrics(reading: FaultReading): void {
+    const m = this.#s.metrics;
+    m.deviceUp.set({ device: this.id }, this.printer.snapshot.online ? 1 : 0);
+    const now = new Set(reading.errors.map((e) => e.code));
+    for (const code of new Set([...this.#faultCodes, ...now]))
+      m.deviceFaults.set({ device: this.id, code }, now.has(code) ? 1 : 0);
+    this.#faultCodes = now;
+    m.jobsWaiting.set({ device: this.id }, this.printer.jobs.waiting);
+  }
+
   #onStatus(snapshot: StatusSnapshot, reading: FaultReading): void {
+    this.#metrics(reading);
     const status = printerStatusOf({ printer: this.printer });
     const value = {
       kind: 'zebra',
@@ -137,6 +149,8 @@ export class ZebraProvider implements Component, DeviceProvider {
 
   #onJob(job: ZebraJob): void {
     this.#waiters.update(job);
+    if (isFinal(job)) this.#s.metrics.jobs.inc({ device: this.id, state: job.state });
+    this.#s.metrics.jobsWaiting.set({ device: this.id }, this.printer.jobs.waiting);
     if (job.state === 'failed' || job.state === 'aborted')
       this.#log.warn({ job: job.id, state: job.state, code: job.error?.code }, 'print job did not complete');
     else this.#log.debug({ job: job.id, state: job.state }, 'print job');

@@ -72,6 +72,30 @@ export class GatewayMetrics {
     help: 'Refs held by the context store.',
     registers: [this.registry],
   });
+  readonly deviceUp = new Gauge({
+    name: 'cxp_edge_device_up',
+    help: '1 while a device (printer) answers, 0 while it does not, per device.',
+    labelNames: ['device'] as const,
+    registers: [this.registry],
+  });
+  readonly deviceFaults = new Gauge({
+    name: 'cxp_edge_device_faults',
+    help: 'Faults a device reports now, per device and error code (0 once cleared).',
+    labelNames: ['device', 'code'] as const,
+    registers: [this.registry],
+  });
+  readonly jobs = new Counter({
+    name: 'cxp_edge_print_jobs_total',
+    help: 'Print jobs that reached a final state, per printer and state (completed, canceled, aborted, failed).',
+    labelNames: ['device', 'state'] as const,
+    registers: [this.registry],
+  });
+  readonly jobsWaiting = new Gauge({
+    name: 'cxp_edge_print_jobs_waiting',
+    help: 'Print jobs queued or held, per printer.',
+    labelNames: ['device'] as const,
+    registers: [this.registry],
+  });
 
   readonly #batched: (() => void)[] = [];
 

@@ -24,6 +24,7 @@ export interface ZebraRig {
   store: ContextStore;
   dispatcher: CxpDispatcher;
   providers: ProviderRegistry;
+  metrics: GatewayMetrics;
   add(config: Record<string, unknown>): Promise<ZebraProvider>;
   /** Sends an ACTION_REQUEST; `results` holds the first answer and every later one, in order. */
   act(action: string, params: Record<string, unknown>, extra?: Record<string, unknown>): Promise<ActionRun>;
@@ -63,6 +64,7 @@ export function zebraRig(): ZebraRig {
     catalogs: createDefaultCatalogs(),
     supportedVersions: [1],
   });
+  const metrics = new GatewayMetrics();
   const services: GatewayServices = {
     store,
     connection: {} as unknown as MqttConnection,
@@ -70,7 +72,7 @@ export function zebraRig(): ZebraRig {
       throw new Error('no MQTT in printer tests');
     },
     addReadinessCheck: () => undefined,
-    metrics: new GatewayMetrics(),
+    metrics,
     providers,
     maxMessageBytes: 1024 * 1024,
     cxp: { dispatcher, provider, messages, ids, previewMinIntervalMs: 0, guards: () => [] },
@@ -81,6 +83,7 @@ export function zebraRig(): ZebraRig {
     store,
     dispatcher,
     providers,
+    metrics,
     async add(entry) {
       const p = new ZebraProvider(zebraConfig(entry), services, pino({ level: 'silent' }), clock);
       started.push(p);

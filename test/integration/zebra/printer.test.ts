@@ -1,3 +1,4 @@
+import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZebraEmulator, type ZebraFaults } from '../../../devices/zebra/emulator.js';
 import { freePort } from '../../helpers/peers.js';
@@ -60,6 +61,9 @@ describe('Zebra printer provider against the 9100 emulator', () => {
     expect(final.result).toMatchObject({ status: 'completed', progress_percent: 100 });
     expect(run.results.map((r) => r.status)).toContain('running');
     expect(emulator.printed).toBe(2);
+    expect(await rig.metrics.registry.getSingleMetricAsString('cxp_edge_print_jobs_total')).toContain(
+      'cxp_edge_print_jobs_total{device="zt1",state="completed"} 1',
+    );
     expect(emulator.formats).toHaveLength(1);
     expect(emulator.formats[0]).toContain('^FDTOTE SO-55120^FS');
     const jobId = (final.result as { work_id: string }).work_id;
@@ -94,6 +98,8 @@ describe('Zebra printer provider against the 9100 emulator', () => {
       };
       expect(result.is_online).toBe(true);
       expect(result.current_errors.map((e) => e.code)).toContain(code);
+      const gauge = await rig.metrics.registry.getSingleMetricAsString('cxp_edge_device_faults');
+      expect(gauge).toContain(`cxp_edge_device_faults{device="zt1",code="${code}"} 1`);
       emulator.set(Object.fromEntries(Object.keys(fault).map((k) => [k, false])));
       await until(() => entry()?.state === 'ready', 3000, 'ready again');
     });
@@ -265,5 +271,84 @@ describe('Zebra printer provider against the 9100 emulator', () => {
       });
     }
     expect(emulator.formats).toHaveLength(0);
+  });
+});
+
+describe('Zebra printer provider against a busy or broken peer', () => {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  const entryOf = (rig: ZebraRig) => () =>
+    rig.store.value('resources/printers/p') as PrinterEntry['value'] | undefined;
+
+  for (const refuse of [false, true]) {
+    it(`reports DEVICE_OFFLINE while another host holds the printer's one session (${refuse ? 'refused' : 'left waiting'}), and recovers`, async () => {
+      const emulator = await ZebraEmulator.start({ msPerLabel: 10 });
+      cleanups.push(() => emulator.stop());
+      emulator.script.refuseSecondConnection = refuse;
+      const other = connect(emulator.port, '127.0.0.1');
+      await new Promise<void>((resolve) =>
+        other.once('connect', () => {
+          resolve();
+        }),
+      );
+      cleanups.push(() => Promise.resolve(other.destroy()));
+      const rig = zebraRig();
+      cleanups.push(() => rig.stop());
+      await rig.add({
+        id: 'p',
+        host: '127.0.0.1',
+        port: emulator.port,
+        poll_interval_ms: POLL_MS,
+        read_timeout_ms: 300,
+        reconnect: { initial_ms: 100, max_ms: 300 },
+      });
+      const entry = entryOf(rig);
+      await until(
+        () => entry()?.errors.some((e) => e.code === 'DEVICE_OFFLINE') === true,
+        5000,
+        'DEVICE_OFFLINE',
+      );
+      const held = await rig.act('print.submit', { document: '^XA^FDwaiting^FS^XZ' });
+      expect(held.first.status).toBe('accepted');
+      other.destroy();
+      await until(() => entry()?.state === 'ready', 5000, 'ready once the other host has gone');
+      expect((await held.final()).status).toBe('succeeded');
+      expect(emulator.printed).toBe(1);
+    });
+  }
+
+  it('survives a peer that answers garbage: a coded fault, no crash, no job sent', async () => {
+    const server = createServer((s) => {
+      s.on('data', () =>
+        s.write(Buffer.from('\x02\xff\xfegarbage,,,\x03\r\n\x02a,b\x03\x00\x01"unterminated')),
+      );
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    const address = server.address();
+    if (address === null || typeof address === 'string') throw new Error('no port');
+    const rig = zebraRig();
+    cleanups.push(() => rig.stop());
+    await rig.add({
+      id: 'p',
+      host: '127.0.0.1',
+      port: address.port,
+      poll_interval_ms: POLL_MS,
+      read_timeout_ms: 300,
+    });
+    const entry = entryOf(rig);
+    await until(() => entry() !== undefined && entry()?.state !== 'ready', 5000, 'a status entry');
+    expect(entry()?.state).not.toBe('ready');
+    expect(entry()?.errors.length).toBeGreaterThan(0);
+    const run = await rig.act('print.submit', { document: '^XA^FDx^FS^XZ' });
+    expect(run.first.status).toBe('accepted');
+    const status = await rig.act('print.job_status', {
+      job_id: (run.first.result as { job_id: string }).job_id,
+    });
+    expect(status.first.result).toMatchObject({ status: 'held' });
   });
 });
