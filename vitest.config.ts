@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['{src,bridges,devices,safety,test}/**/*.test.ts'],
     environment: 'node',
     testTimeout: 30_000,
+    // zpl-renderer-js ships a 9 MB bundle without its source map: load it as Node does, untransformed.
+    server: { deps: { external: [/zpl-renderer-js/] } },
     coverage: {
       provider: 'v8',
       include: ['src/**/*.ts', 'bridges/**/*.ts', 'devices/**/*.ts', 'safety/**/*.ts'],

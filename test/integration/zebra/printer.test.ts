@@ -254,6 +254,30 @@ describe('Zebra printer provider against the 9100 emulator', () => {
     expect(emulator.formats[0]).not.toContain('PWNED^FS');
   });
 
+  it('prints once for a repeated idempotency_key, and previews instead of printing on dry_run', async () => {
+    const { rig, emulator } = await setup();
+    const key = { idempotency_key: 'order-4711/label-1' };
+    const first = await rig.act('print.submit', { document: '^XA^FDonce^FS^XZ' }, key);
+    expect((await first.final()).status).toBe('succeeded');
+    const repeat = await rig.act('print.submit', { document: '^XA^FDonce^FS^XZ' }, key);
+    expect((repeat.first.result as { job_id: string }).job_id).toBe(
+      (first.first.result as { job_id: string }).job_id,
+    );
+    expect((await repeat.final()).status).toBe('succeeded');
+    expect(emulator.printed).toBe(1);
+    const preview = await rig.act('print.submit', {
+      template: 'tote',
+      variables: { text: 'PREVIEW', sku: '123' },
+      dry_run: true,
+    });
+    expect(preview.first.status).toBe('succeeded');
+    const png = Buffer.from((preview.first.result as { preview: { data: string } }).preview.data, 'base64');
+    expect(png.subarray(1, 4).toString()).toBe('PNG');
+    expect(emulator.formatsReceived).toBe(1);
+    const media = await rig.act('label.get_media_info', {});
+    expect(media.first).toMatchObject({ status: 'succeeded', result: { width_mm: 101.5, height_mm: 152.3 } });
+  });
+
   it('refuses bad params, unknown templates and unbalanced ZPL with INVALID_PARAMS', async () => {
     const { rig, emulator } = await setup();
     for (const params of [
