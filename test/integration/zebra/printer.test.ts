@@ -1,6 +1,8 @@
 import { connect, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZebraEmulator, type ZebraFaults } from '../../../devices/zebra/emulator.js';
+import { createDefaultCatalogs } from '../../../src/capability/catalogs.js';
+import { checkTier, validateMatrix } from '../../../src/capability/matrix.js';
 import { freePort } from '../../helpers/peers.js';
 import { until } from '../../helpers/gateway-harness.js';
 import { zebraRig, type ZebraRig } from '../../helpers/zebra.js';
@@ -252,6 +254,21 @@ describe('Zebra printer provider against the 9100 emulator', () => {
     expect(emulator.formats).toHaveLength(1);
     expect(emulator.printed).toBe(1);
     expect(emulator.formats[0]).not.toContain('PWNED^FS');
+  });
+
+  it('offers a printing/label matrix that validates against the catalog and meets the industrial tier', async () => {
+    const { rig } = await setup();
+    const catalogs = createDefaultCatalogs();
+    const provider = rig.providers.get('zt1');
+    if (!provider) throw new Error('no provider');
+    await until(() => provider.matrix().capabilities.length === 4, 3000, 'media known');
+    expect(validateMatrix(provider.matrix(), 'printing/label', catalogs)).toEqual([]);
+    expect(checkTier(provider.matrix(), 'printing/label', 'industrial', catalogs).ok).toBe(true);
+    const handshake = await rig.act('cap.handshake', {
+      client_identity: { interface: 'printing/manager', provider: 'mes', version: '2' },
+      required_capabilities: ['job_submission', 'zpl_language', 'media_validation'],
+    });
+    expect(handshake.first).toMatchObject({ status: 'succeeded', result: { status: 'accepted' } });
   });
 
   it('prints once for a repeated idempotency_key, and previews instead of printing on dry_run', async () => {
