@@ -44,7 +44,8 @@ export function zebraActions(d: ActionDeps): Map<string, ActionHandler> {
     });
   const refuse = (req: Request, error: CxpError, status: 'rejected' | 'failed' = 'rejected') =>
     reply(req, status, { error: error.toWire() });
-  const keys = new Map<string, string>();
+  /** Idempotency key -> its job, kept beyond job retention so a late repeat never prints again. */
+  const keys = new Map<string, ZebraJob>();
 
   const submit: ActionHandler = (req, principal, context) => {
     const params = decodeSubmit(req.params);
@@ -62,13 +63,13 @@ export function zebraActions(d: ActionDeps): Map<string, ActionHandler> {
     }
     const key =
       req.idempotency_key === undefined ? undefined : `${principal?.id ?? ''}\u0000${req.idempotency_key}`;
-    const earlier = key === undefined ? undefined : d.printer.jobs.get(keys.get(key) ?? '');
+    const earlier = key === undefined ? undefined : keys.get(key);
     const job: Result<ZebraJob> = earlier
       ? { ok: true, value: earlier }
       : d.printer.submit(doc.value.document, doc.value.labels);
     if (!job.ok) return refuse(req, job.error);
     if (key !== undefined && !earlier) {
-      keys.set(key, job.value.id);
+      keys.set(key, job.value);
       if (keys.size > MAX_KEYS) keys.delete(keys.keys().next().value ?? '');
     }
     const status = d.printer.jobs.status(job.value);

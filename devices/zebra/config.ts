@@ -18,6 +18,12 @@ export const ZebraConfig = Type.Object(
     port: Type.Integer({ minimum: 1, maximum: 65_535, default: 9100, description: 'Raw ZPL port.' }),
     connect_timeout_ms: ms(100, 60_000, 3000, 'TCP connect timeout.'),
     read_timeout_ms: ms(100, 60_000, 2000, 'Time allowed for an answer to a status query.'),
+    write_timeout_ms: ms(
+      100,
+      600_000,
+      30_000,
+      'A job write the printer does not take in this long (it stopped reading) fails the job and closes the session.',
+    ),
     idle_close_ms: ms(100, 600_000, 10_000, 'Close the raw session after this long without traffic.'),
     poll_interval_ms: ms(200, 600_000, 2000, 'Status poll interval while idle.'),
     job_poll_interval_ms: ms(50, 60_000, 300, 'Status poll interval while a job prints.'),

@@ -16,6 +16,8 @@ export interface StatusSnapshot {
   host?: HostStatus;
   /** ~HQES; absent when it did not answer either. */
   extended?: ExtendedStatus;
+  /** SGD device.languages; a printer not in a ZPL mode prints ZPL as text or not at all. */
+  languages?: string;
   /** ~HS timed out while the printer otherwise answered: possibly in error. */
   hostStatusSilent: boolean;
   /** Epoch ms. */
@@ -101,6 +103,16 @@ export function readFaults(s: StatusSnapshot, printer: string): FaultReading {
     '~HQES',
     false,
   );
+  if (s.languages !== undefined && !/zpl/i.test(s.languages))
+    errors.push(
+      fault(
+        'DEVICE_FAULT',
+        `${printer}: command language is "${s.languages}", not ZPL`,
+        'device.languages',
+        false,
+        { languages: s.languages },
+      ),
+    );
   if (s.hostStatusSilent && errors.length === 0)
     errors.push(
       fault(

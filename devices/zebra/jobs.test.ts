@@ -34,7 +34,8 @@ describe('ZebraJobs', () => {
   it('moves a job pending -> processing -> completed with its status and frees the document', () => {
     const { j, clock, changes } = jobs();
     const job = added(j.add('^XA^FDx^FS^PQ4^XZ', 4));
-    j.sending(job, 100);
+    j.sending(job);
+    job.odometerStart = 100;
     j.sent(job);
     clock.advance(500);
     j.progress(job, undefined, 2);

@@ -25,6 +25,11 @@ export interface ZebraJob {
   /** Labels the odometer counted for this job (when the printer reports an odometer). */
   printed?: number;
   labelsRemaining?: number;
+  /** Time the printer reported a fault while the job was on it (does not count toward the timeout). */
+  blockedMs?: number;
+  blockedSince?: number;
+  /** Idle polls seen with the odometer short of `labels`. */
+  shortPolls?: number;
 }
 
 const FINAL: ReadonlySet<PrintJobState> = new Set(['completed', 'canceled', 'aborted', 'failed']);
@@ -95,6 +100,7 @@ export class ZebraJobs {
 
   /** The job waits because the printer is not ready (`reason`), or again pending when none. */
   hold(job: ZebraJob, reason: CxpErrorWire | undefined): void {
+    if (isFinal(job)) return;
     const state: PrintJobState = reason ? 'held' : 'pending';
     if (job.state === state && job.error?.code === reason?.code) return;
     job.state = state;
@@ -103,14 +109,22 @@ export class ZebraJobs {
     this.#onChange(job);
   }
 
-  /** The job is being written to the printer now. */
-  sending(job: ZebraJob, odometer: number | undefined): void {
+  /** The job is about to be written to the printer (it stays pending or held until sent). */
+  sending(job: ZebraJob): void {
+    if (isFinal(job)) return;
     this.#waiting = this.#waiting.filter((j) => j !== job);
     this.#active = job;
-    if (odometer !== undefined) job.odometerStart = odometer;
+  }
+
+  /** Nothing of it reached the printer after all: it is first in line again. */
+  unsend(job: ZebraJob): void {
+    if (isFinal(job) || this.#active !== job) return;
+    this.#active = undefined;
+    this.#waiting.unshift(job);
   }
 
   sent(job: ZebraJob): void {
+    if (isFinal(job)) return;
     job.state = 'processing';
     job.sentAt = this.#clock.now();
     delete job.error;
@@ -119,6 +133,7 @@ export class ZebraJobs {
 
   /** A poll while the job prints: the fault the printer reports now (if any), labels remaining. */
   progress(job: ZebraJob, fault: CxpErrorWire | undefined, labelsRemaining: number | undefined): void {
+    if (isFinal(job)) return;
     const changed = job.error?.code !== fault?.code || job.labelsRemaining !== labelsRemaining;
     if (fault) job.error = fault;
     else delete job.error;
@@ -189,6 +204,7 @@ export class ZebraJobs {
   }
 
   #finish(job: ZebraJob, state: PrintJobState, error: CxpErrorWire | undefined): void {
+    if (isFinal(job)) return; // a job ends once (a late completion cannot overwrite a cancel)
     job.state = state;
     job.finishedAt = this.#clock.now();
     job.document = '';

@@ -16,6 +16,8 @@ export interface LinkOptions {
   port: number;
   connectTimeoutMs: number;
   readTimeoutMs: number;
+  /** A write the printer does not take in this long (it stopped reading) closes the session. */
+  writeTimeoutMs: number;
   idleCloseMs: number;
   logger: Logger;
 }
@@ -150,8 +152,20 @@ export class ZebraLink {
   #io(socket: Socket): LinkIO {
     const write = (data: string | Uint8Array) =>
       new Promise<void>((resolve, reject) => {
-        this.#onGone = reject;
+        const ms = this.#o.writeTimeoutMs;
+        const timer = setTimeout(() => {
+          reject(
+            new CxpError('CONNECTION_LOST', `the printer took no data for ${ms} ms (it stopped reading)`, {
+              details: { write_timeout_ms: ms },
+            }),
+          );
+        }, ms);
+        this.#onGone = (err) => {
+          clearTimeout(timer);
+          reject(err);
+        };
         socket.write(typeof data === 'string' ? Buffer.from(data, 'latin1') : data, (err) => {
+          clearTimeout(timer);
           if (err) reject(new CxpError('CONNECTION_LOST', `write failed: ${err.message}`));
           else resolve();
         });

@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../src/cxp/clock.js';
-import { CxpError, fromWire, toCxpError, type CxpErrorWire, type Result } from '../../src/cxp/errors.js';
+import { CxpError, fromWire, toCxpError, type Result } from '../../src/cxp/errors.js';
 import { Backoff } from '../../src/runtime/backoff.js';
 import type { ZebraConfig } from './config.js';
 import { readFaults, type FaultReading, type StatusSnapshot } from './faults.js';
-import { ZebraJobs, type ZebraJob } from './jobs.js';
+import { isFinal, ZebraJobs, type ZebraJob } from './jobs.js';
 import { ReadTimeout, ZebraLink } from './link.js';
 import { parseExtendedStatus, parseHostIdentity, parseHostStatus, type HostIdentity } from './status.js';
 
@@ -24,6 +24,8 @@ export interface PrinterEvents {
 /** SGD variables read at first contact and then every MEDIA_EVERY polls. */
 const MEDIA_VARS = ['ezpl.print_width', 'zpl.label_length', 'media.sense_mode', 'device.languages'] as const;
 const MEDIA_EVERY = 30;
+/** Idle polls with the odometer short of the job's labels before the job is failed. */
+const SHORT_POLLS = 3;
 
 export class ZebraPrinter {
   readonly id: string;
@@ -41,6 +43,8 @@ export class ZebraPrinter {
   #polls = 0;
   /** A job write was cut off: the printer may hold a partial format. */
   #partialLeft = false;
+  /** A job was given up but its ~JA did not reach the printer: send it before the next job. */
+  #cancelOwed = false;
   #running = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -56,6 +60,7 @@ export class ZebraPrinter {
       port: config.port,
       connectTimeoutMs: config.connect_timeout_ms,
       readTimeoutMs: config.read_timeout_ms,
+      writeTimeoutMs: config.write_timeout_ms,
       idleCloseMs: config.idle_close_ms,
       logger,
     });
@@ -97,9 +102,10 @@ export class ZebraPrinter {
 
   async stop(): Promise<void> {
     this.#running = false;
+    // Shut the session first: an operation in flight fails at once instead of running out its timeout.
+    this.#link.shutdown();
     this.#wake?.();
     await this.#loop;
-    this.#link.shutdown();
   }
 
   /**
@@ -122,11 +128,16 @@ export class ZebraPrinter {
     return added;
   }
 
-  /** Cancels a job: a waiting one leaves the queue; the one printing is cancelled with `~JA`. */
+  /**
+   * Cancels a job: a waiting one leaves the queue; the one being sent or printing is cancelled with
+   * `~JA`, which the session sends after the job's own bytes (operations never overlap). When `~JA`
+   * cannot be sent the job is not reported cancelled (the printer may still print it).
+   */
   async cancel(jobId: string): Promise<Result<ZebraJob>> {
     const job = this.jobs.get(jobId);
     if (!job) return { ok: false, error: new CxpError('UNKNOWN_JOB', `no job ${jobId} on ${this.id}`) };
-    if (job.state === 'processing') {
+    if (isFinal(job)) return this.jobs.cancel(job);
+    if (this.jobs.active === job) {
       try {
         await this.#link.run((io) => io.write('~JA'));
       } catch (err) {
@@ -160,6 +171,7 @@ export class ZebraPrinter {
         : active
           ? this.#c.job_poll_interval_ms
           : this.#c.poll_interval_ms;
+      if (this.#stopped()) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         this.#wake = () => {
@@ -219,10 +231,12 @@ export class ZebraPrinter {
       }
     }
     if (host) await this.#readDetails();
+    const languages = this.#sgd.get('device.languages');
     return {
       online: true,
       ...(host ? { host } : {}),
       ...(extended ? { extended } : {}),
+      ...(languages === undefined || languages === '?' ? {} : { languages }),
       hostStatusSilent: silent,
       at,
     };
@@ -264,26 +278,37 @@ export class ZebraPrinter {
   }
 
   async #send(job: ZebraJob): Promise<void> {
-    let odometer: number | undefined;
+    // From here on the job is the active one: a cancel now is sent to the printer as ~JA.
+    this.jobs.sending(job);
+    const odometer = await this.#odometer();
+    if (isFinal(job)) return; // cancelled meanwhile, nothing sent
+    job.odometerStart = odometer;
     const progress = { written: false };
     try {
       await this.#link.run(async (io) => {
-        // A format cut off earlier (a connection lost mid-write) would swallow this job: the printer
-        // has one parser for all sessions. ~JX cancels a partially received format.
+        // What an earlier job left behind would swallow or follow this one (the printer has one
+        // parser for all sessions): ~JA for a job given up whose cancel never arrived, ~JX for a
+        // format cut off mid-write.
+        if (this.#cancelOwed) await io.write('~JA');
         if (this.#partialLeft || this.#snapshot.host?.partialFormat === true) await io.write('~JX');
+        this.#cancelOwed = false;
         this.#partialLeft = false;
-        const count = await io.sgd('! U1 getvar "odometer.total_label_count"\r\n').catch(() => '?');
-        odometer = /^\d+$/.test(count) ? Number(count) : undefined;
-        this.jobs.sending(job, odometer);
+        if (isFinal(job)) return;
         progress.written = true;
         await io.write(Buffer.from(job.document, 'utf8'));
       });
+      if (isFinal(job)) return;
+      if (!progress.written) {
+        this.jobs.unsend(job);
+        return;
+      }
       this.jobs.sent(job);
       this.#wake?.();
     } catch (err) {
       const error = toCxpError(err, 'CONNECTION_LOST');
       if (!progress.written) {
         // Nothing reached the printer: the job waits for the next chance.
+        this.jobs.unsend(job);
         this.jobs.hold(job, error.toWire());
         return;
       }
@@ -298,38 +323,77 @@ export class ZebraPrinter {
     }
   }
 
+  /**
+   * Done when the printer holds nothing more (formats, labels, partial format) and reports no fault,
+   * and, where it has an odometer, counted the job's labels (a printer that swallowed the job
+   * without printing is not "completed"). Time spent in a fault does not count toward job_timeout_ms:
+   * the printer resumes once the operator has fixed it.
+   */
   async #follow(job: ZebraJob, now: number): Promise<void> {
     const reading = this.#reading;
     const h = this.#snapshot.host;
     const hard = reading.errors.find((e) => e.code !== 'BUFFER_FULL');
+    if (hard) job.blockedSince ??= now;
+    else if (job.blockedSince !== undefined) {
+      job.blockedMs = (job.blockedMs ?? 0) + (now - job.blockedSince);
+      delete job.blockedSince;
+    }
     if (h && !hard && h.formatsInBuffer === 0 && h.labelsRemaining === 0 && !h.partialFormat) {
       const printed = await this.#printedSince(job);
-      this.jobs.complete(job, printed);
+      if (isFinal(job)) return;
+      if (printed === undefined || printed >= job.labels) {
+        this.jobs.complete(job, printed);
+        return;
+      }
+      // Idle but short of labels: give the odometer a few polls, then say what happened.
+      job.shortPolls = (job.shortPolls ?? 0) + 1;
+      if (job.shortPolls >= SHORT_POLLS) {
+        job.printed = printed;
+        this.jobs.fail(
+          job,
+          new CxpError(
+            'DEVICE_FAULT',
+            `${this.id} finished with ${printed} of ${job.labels} labels printed (wrong language mode, or formats without printable fields?)`,
+            { details: { labels: job.labels, labels_printed: printed } },
+          ).toWire(),
+        );
+      }
       return;
     }
     this.jobs.progress(job, hard, h?.labelsRemaining);
-    if (job.sentAt !== undefined && now - job.sentAt > this.#c.job_timeout_ms) {
-      await this.#link.run((io) => io.write('~JA')).catch(() => undefined);
-      const error: CxpErrorWire =
-        hard ??
-        new CxpError(
-          'DEADLINE_EXCEEDED',
-          `${this.id} did not finish the job within ${this.#c.job_timeout_ms} ms`,
-          {
-            details: { labels_remaining: h?.labelsRemaining },
-          },
-        ).toWire();
+    const blocked = (job.blockedMs ?? 0) + (job.blockedSince === undefined ? 0 : now - job.blockedSince);
+    if (job.sentAt !== undefined && !hard && now - job.sentAt - blocked > this.#c.job_timeout_ms) {
+      const cancelled = await this.#link
+        .run((io) => io.write('~JA'))
+        .then(
+          () => true,
+          () => false,
+        );
+      // Not delivered: send it before the next job, so this one cannot print later by surprise.
+      if (!cancelled) this.#cancelOwed = true;
+      const error = new CxpError(
+        'DEADLINE_EXCEEDED',
+        `${this.id} did not finish the job within ${this.#c.job_timeout_ms} ms`,
+        { details: { labels_remaining: h?.labelsRemaining, cancel_delivered: cancelled } },
+      ).toWire();
       this.jobs.abort(job, error);
+    }
+  }
+
+  /** The odometer (SGD), or undefined (no answer, or a printer without one). */
+  async #odometer(): Promise<number | undefined> {
+    try {
+      const count = await this.#link.run((io) => io.sgd('! U1 getvar "odometer.total_label_count"\r\n'));
+      return /^\d+$/.test(count) ? Number(count) : undefined;
+    } catch {
+      // A timeout closed the session (a late answer cannot be taken for another one).
+      return undefined;
     }
   }
 
   async #printedSince(job: ZebraJob): Promise<number | undefined> {
     if (job.odometerStart === undefined) return undefined;
-    try {
-      const now = await this.#link.run((io) => io.sgd('! U1 getvar "odometer.total_label_count"\r\n'));
-      return /^\d+$/.test(now) ? Number(now) - job.odometerStart : undefined;
-    } catch {
-      return undefined;
-    }
+    const now = await this.#odometer();
+    return now === undefined ? undefined : now - job.odometerStart;
   }
 }

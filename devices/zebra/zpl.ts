@@ -93,11 +93,15 @@ export function scanZpl(text: string): ZplCommand[] {
   const commands: ZplCommand[] = [];
   for (let start = nextPrefix(text, 0); start < text.length;) {
     let paramStart = start + 1;
-    while (paramStart < text.length && paramStart < start + 3 && !'^~'.includes(text.charAt(paramStart))) {
+    // Printers ignore CR and LF in the command stream, also inside a command's name (`~J\r\nA` is ~JA).
+    let code = '';
+    while (paramStart < text.length && code.length < 2 && !'^~'.includes(text.charAt(paramStart))) {
+      const ch = text.charAt(paramStart);
+      if (ch !== '\r' && ch !== '\n') code += ch;
       paramStart++;
     }
     const end = nextPrefix(text, paramStart);
-    const name = text.charAt(start) + text.slice(start + 1, paramStart).toUpperCase();
+    const name = text.charAt(start) + code.toUpperCase();
     commands.push({ name, start, paramStart, end });
     start = end;
   }
@@ -148,6 +152,11 @@ const DENIED = new Map(
     '^ID ~EG': 'deletes stored objects',
     '~JD': 'switches on communications diagnostics',
     '^SC': 'changes the serial port settings',
+    '^JB ~JB': 'initializes (erases) printer memory',
+    '^JI ~JI': 'starts a ZBI program',
+    '^ZZ': 'puts the printer to sleep',
+    '^MP': 'disables front-panel functions',
+    '~RO': 'resets the printer counters',
   }).flatMap(([names, reason]) => names.split(' ').map((name) => [name, reason] as const)),
 );
 
@@ -256,6 +265,16 @@ export function checkZpl(zpl: string, options: ZplCheckOptions = {}): Result<Zpl
       details: { rule: 'too_large', offset: limit, size, limit, errors },
     });
   }
+  // SGD commands (`! U1 setvar ...`) change printer settings or the command language: refused
+  // anywhere in a job (field data that must show this text can hex-escape it with ^FH).
+  const sgd = /!\s*U1?[ \t]+(?:setvar|getvar|do)\b/i.exec(zpl);
+  if (sgd)
+    return zplError(
+      zpl,
+      sgd.index,
+      'sgd_command',
+      'SGD commands (! U1 setvar/getvar/do) are not allowed in a job',
+    );
   const commands = scanZpl(zpl);
   const lead = nonBlank(zpl, 0, commands[0]?.start ?? zpl.length);
   if (lead >= 0) return zplError(zpl, lead, 'outside_format', 'text outside ^XA...^XZ');

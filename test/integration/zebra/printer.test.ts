@@ -6,6 +6,7 @@ import { checkTier, validateMatrix } from '../../../src/capability/matrix.js';
 import { freePort } from '../../helpers/peers.js';
 import { until } from '../../helpers/gateway-harness.js';
 import { zebraRig, type ZebraRig } from '../../helpers/zebra.js';
+import type { ZebraProvider } from '../../../devices/zebra/plugin.js';
 
 /**
  * The Zebra provider against the in-repo 9100 emulator over real TCP: jobs through CXP actions,
@@ -293,6 +294,72 @@ describe('Zebra printer provider against the 9100 emulator', () => {
     expect(emulator.formatsReceived).toBe(1);
     const media = await rig.act('label.get_media_info', {});
     expect(media.first).toMatchObject({ status: 'succeeded', result: { width_mm: 101.5, height_mm: 152.3 } });
+  });
+
+  it('fails a job the printer stops reading mid-write (write timeout) and keeps answering status', async () => {
+    const { rig } = await setup(
+      { msPerLabel: 100_000, maxBufferedFormats: 2 },
+      { write_timeout_ms: 800, max_document_bytes: 16 * 1024 * 1024 },
+    );
+    const format = `^XA^FO1,1^FD${'x'.repeat(200)}^FS^XZ`;
+    const run = await rig.act('print.submit', { document: format.repeat(40_000), wait: true });
+    const final = await run.final(15_000);
+    expect(final).toMatchObject({
+      status: 'failed',
+      error: { code: 'CONNECTION_LOST', details: { may_be_partially_printed: true } },
+    });
+    const status = await rig.act('print.printer_status', { refresh: true });
+    expect(status.first.status).toBe('succeeded');
+  });
+
+  it('cancels a job caught between queue and printer: it never prints and stays cancelled', async () => {
+    const { rig, emulator } = await setup({ msPerLabel: 200 }, { read_timeout_ms: 1500 });
+    emulator.script.replyDelayMs = 300;
+    const printer = (rig.providers.get('zt1') as ZebraProvider).printer;
+    const run = await rig.act('print.submit', { document: '^XA^FDrace^FS^PQ5^XZ' });
+    const jobId = (run.first.result as { job_id: string }).job_id;
+    await until(() => printer.jobs.active?.id === jobId, 5000, 'the job being sent');
+    const cancel = await rig.act('print.cancel', { job_id: jobId });
+    expect(cancel.first.status).toBe('succeeded');
+    expect(await run.final()).toMatchObject({ status: 'failed', error: { code: 'JOB_CANCELED' } });
+    await new Promise((r) => setTimeout(r, 1500));
+    const status = await rig.act('print.job_status', { job_id: jobId });
+    expect(status.first.result).toMatchObject({ status: 'canceled' });
+    expect(emulator.printed).toBeLessThanOrEqual(1);
+    const counted = await rig.metrics.registry.getSingleMetricAsString('cxp_edge_print_jobs_total');
+    expect(counted).not.toContain('state="completed"');
+  });
+
+  it('does not print on a printer in another command language, and says why', async () => {
+    const { rig, emulator, entry } = await setup({ languages: 'epl_ii' });
+    await until(
+      () => entry()?.errors.some((e) => e.code === 'DEVICE_FAULT') === true,
+      3000,
+      'language fault',
+    );
+    const run = await rig.act('print.submit', { document: '^XA^FDzpl^FS^XZ' });
+    const jobId = (run.first.result as { job_id: string }).job_id;
+    await new Promise((r) => setTimeout(r, 2 * POLL_MS));
+    const status = await rig.act('print.job_status', { job_id: jobId });
+    expect(status.first.result).toMatchObject({
+      status: 'held',
+      error: { code: 'DEVICE_FAULT', details: { languages: 'epl_ii' } },
+    });
+    expect(emulator.formatsReceived).toBe(0);
+  });
+
+  it('never prints a keyed job twice, even after the job has left the retention', async () => {
+    const { rig, emulator } = await setup({}, { job_retention: 10 });
+    const key = { idempotency_key: 'k1' };
+    const first = await rig.act('print.submit', { document: '^XA^FDkeyed^FS^XZ' }, key);
+    await first.final();
+    for (let i = 0; i < 11; i++)
+      await (await rig.act('print.submit', { document: `^XA^FDn${i}^FS^XZ` })).final();
+    const repeat = await rig.act('print.submit', { document: '^XA^FDkeyed^FS^XZ' }, key);
+    expect((repeat.first.result as { job_id: string }).job_id).toBe(
+      (first.first.result as { job_id: string }).job_id,
+    );
+    expect(emulator.printed).toBe(12);
   });
 
   it('refuses bad params, unknown templates and unbalanced ZPL with INVALID_PARAMS', async () => {
