@@ -43,6 +43,11 @@ npm ci --no-audit --no-fund
 say "DDS addon (Cyclone DDS)"
 node bridges/ros2/dds/native/build.cjs --required
 
+# The IPP printer lab's avahi-daemon is unpacked from Debian's .deb (never installed as a service):
+# fetch it now, while the package lists are fresh, rather than in the middle of the tests.
+say "IPP lab (avahi-daemon unpacked, not installed)"
+bash test/peers/ipp/setup.sh
+
 say "typecheck"
 npm run --silent typecheck
 say "lint"
