@@ -3,7 +3,18 @@ import { CxpError } from '../../src/cxp/errors.js';
 import type { MessageFactory } from '../../src/cxp/message.js';
 import type { MessageOf } from '../../src/cxp/schema/index.js';
 import type { ActionContext } from '../../src/runtime/dispatcher.js';
-import { isFinal, type ZebraJob } from './jobs.js';
+import type { CxpErrorWire } from '../../src/cxp/errors.js';
+import type { PrintJobState } from '../../src/capability/result-schema.js';
+
+/** What a waiter needs of a job (Zebra and IPP jobs both have it). */
+export interface TrackedJob {
+  readonly id: string;
+  state: PrintJobState;
+  error?: CxpErrorWire;
+}
+
+const FINAL: ReadonlySet<PrintJobState> = new Set(['completed', 'canceled', 'aborted', 'failed']);
+const isFinal = (job: TrackedJob): boolean => FINAL.has(job.state);
 
 /**
  * Requests waiting for their print job: each gets `running` once the job is on the printer (and
@@ -19,23 +30,18 @@ interface Waiter {
   lastSent: string;
 }
 
-export class JobWaiters {
+export class JobWaiters<J extends TrackedJob = TrackedJob> {
   readonly #messages: MessageFactory;
-  readonly #status: (job: ZebraJob) => PrintJobStatus;
+  readonly #status: (job: J) => PrintJobStatus;
   readonly #byJob = new Map<string, Set<Waiter>>();
 
-  constructor(messages: MessageFactory, status: (job: ZebraJob) => PrintJobStatus) {
+  constructor(messages: MessageFactory, status: (job: J) => PrintJobStatus) {
     this.#messages = messages;
     this.#status = status;
   }
 
   /** Follows `job` for `request`; `deadlineMs` counts from now. */
-  add(
-    job: ZebraJob,
-    request: MessageOf<'ACTION_REQUEST'>,
-    context: ActionContext,
-    deadlineMs?: number,
-  ): void {
+  add(job: J, request: MessageOf<'ACTION_REQUEST'>, context: ActionContext, deadlineMs?: number): void {
     const waiter: Waiter = { request, context, timer: undefined, lastSent: job.state };
     let set = this.#byJob.get(job.id);
     if (!set) {
@@ -61,7 +67,7 @@ export class JobWaiters {
   }
 
   /** A job changed: tell whoever waits for it. */
-  update(job: ZebraJob): void {
+  update(job: J): void {
     const waiters = this.#byJob.get(job.id);
     if (!waiters) return;
     const status = this.#status(job);

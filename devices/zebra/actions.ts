@@ -13,7 +13,7 @@ import { renderPreview } from './preview.js';
 import type { ZebraJob } from './jobs.js';
 import type { ZebraPrinter } from './printer.js';
 import type { CompiledTemplate } from './template.js';
-import type { JobWaiters } from './waiters.js';
+import type { JobWaiters } from '../shared/job-waiters.js';
 import { checkZpl, setCopies } from './zpl.js';
 
 /** The printing/label operations of one Zebra printer, as CXP action handlers. */
@@ -24,7 +24,7 @@ export interface ActionDeps {
   messages: MessageFactory;
   clock: Clock;
   guards: () => readonly ActionGuard[];
-  waiters: JobWaiters;
+  waiters: JobWaiters<ZebraJob>;
 }
 
 type Request = MessageOf<'ACTION_REQUEST'>;

@@ -14,7 +14,7 @@ import { isFinal, type ZebraJob } from './jobs.js';
 import { mediaInfo } from './media.js';
 import { ZebraPrinter } from './printer.js';
 import { loadTemplates } from './template-files.js';
-import { JobWaiters } from './waiters.js';
+import { JobWaiters } from '../shared/job-waiters.js';
 
 const VERSION = '0.1.0';
 
@@ -37,7 +37,7 @@ export class ZebraProvider implements Component, DeviceProvider {
   readonly #c: ZebraConfig;
   readonly #s: GatewayServices;
   readonly #log: Logger;
-  readonly #waiters: JobWaiters;
+  readonly #waiters: JobWaiters<ZebraJob>;
   #lastPut = '';
   #lastMatrix = '';
   #faultCodes = new Set<string>();
@@ -64,7 +64,7 @@ export class ZebraProvider implements Component, DeviceProvider {
       },
       () => `${config.id}-${services.cxp.ids.next()}`,
     );
-    this.#waiters = new JobWaiters(services.cxp.messages, (job) => this.printer.jobs.status(job));
+    this.#waiters = new JobWaiters<ZebraJob>(services.cxp.messages, (job) => this.printer.jobs.status(job));
     this.operations = zebraActions({
       printer: this.printer,
       config,

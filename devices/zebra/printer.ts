@@ -266,7 +266,9 @@ export class ZebraPrinter {
     const active = this.jobs.active;
     if (active) {
       await this.#follow(active, now);
-      return;
+      // Still printing; or done, and the poll that showed it done shows the printer ready: the next
+      // job goes now rather than after a full poll interval.
+      if (!isFinal(active)) return;
     }
     const next = this.jobs.nextPending();
     if (!next) return;
@@ -303,7 +305,6 @@ export class ZebraPrinter {
         return;
       }
       this.jobs.sent(job);
-      this.#wake?.();
     } catch (err) {
       const error = toCxpError(err, 'CONNECTION_LOST');
       if (!progress.written) {

@@ -1,5 +1,6 @@
 import { mqttBridgePlugin, type GatewayServices } from '../../bridges/mqtt/bridge/plugin.js';
 import { ros2BridgePlugin } from '../../bridges/ros2/bridge/plugin.js';
+import { ippPlugin } from '../../devices/ipp/plugin.js';
 import { zebraPlugin } from '../../devices/zebra/plugin.js';
 import { PluginRegistry } from './plugins.js';
 
@@ -8,5 +9,6 @@ export function createPluginRegistry(): PluginRegistry<GatewayServices> {
   return new PluginRegistry<GatewayServices>()
     .register(mqttBridgePlugin)
     .register(ros2BridgePlugin)
-    .register(zebraPlugin);
+    .register(zebraPlugin)
+    .register(ippPlugin);
 }

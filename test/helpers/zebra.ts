@@ -15,6 +15,8 @@ import { GatewayMetrics } from '../../src/runtime/metrics.js';
 import { createPluginRegistry } from '../../src/runtime/registry.js';
 import type { ZebraConfig } from '../../devices/zebra/config.js';
 import { ZebraProvider } from '../../devices/zebra/plugin.js';
+import type { IppConfig } from '../../devices/ipp/config.js';
+import { IppProvider } from '../../devices/ipp/plugin.js';
 
 /**
  * Zebra providers wired to the real CXP core (store, dispatcher, provider registry) without MQTT,
@@ -26,6 +28,8 @@ export interface ZebraRig {
   providers: ProviderRegistry;
   metrics: GatewayMetrics;
   add(config: Record<string, unknown>): Promise<ZebraProvider>;
+  /** An IPP press (devices: kind ipp) on the same core. */
+  addIpp(config: Record<string, unknown>): Promise<IppProvider>;
   /** Sends an ACTION_REQUEST; `results` holds the first answer and every later one, in order. */
   act(action: string, params: Record<string, unknown>, extra?: Record<string, unknown>): Promise<ActionRun>;
   stop(): Promise<void>;
@@ -41,14 +45,19 @@ export interface ActionRun {
 const FINAL = new Set(['succeeded', 'failed', 'rejected']);
 
 export function zebraConfig(entry: Record<string, unknown>): ZebraConfig {
+  const config: unknown = deviceConfig('zebra', entry);
+  return config as ZebraConfig;
+}
+
+function deviceConfig(kind: string, entry: Record<string, unknown>): unknown {
   const loaded = loadConfig({
-    text: JSON.stringify({ devices: [{ kind: 'zebra', ...entry }] }),
+    text: JSON.stringify({ devices: [{ kind, ...entry }] }),
     env: {},
     hostname: 'test',
     plugins: createPluginRegistry(),
   });
-  if (!loaded.ok) throw new Error(`bad zebra config: ${JSON.stringify(loaded.issues)}`);
-  return loaded.config.devices[0] as unknown as ZebraConfig;
+  if (!loaded.ok) throw new Error(`bad ${kind} config: ${JSON.stringify(loaded.issues)}`);
+  return loaded.config.devices[0];
 }
 
 export function zebraRig(): ZebraRig {
@@ -77,7 +86,7 @@ export function zebraRig(): ZebraRig {
     maxMessageBytes: 1024 * 1024,
     cxp: { dispatcher, provider, messages, ids, previewMinIntervalMs: 0, guards: () => [] },
   };
-  const started: ZebraProvider[] = [];
+  const started: { stop(): Promise<void> }[] = [];
   let seq = 0;
   return {
     store,
@@ -86,6 +95,17 @@ export function zebraRig(): ZebraRig {
     metrics,
     async add(entry) {
       const p = new ZebraProvider(zebraConfig(entry), services, pino({ level: 'silent' }), clock);
+      started.push(p);
+      await p.start();
+      return p;
+    },
+    async addIpp(entry) {
+      const p = new IppProvider(
+        deviceConfig('ipp', entry) as IppConfig,
+        services,
+        pino({ level: 'silent' }),
+        clock,
+      );
       started.push(p);
       await p.start();
       return p;
