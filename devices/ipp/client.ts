@@ -175,14 +175,21 @@ export class IppClient {
         });
       }, this.#o.timeoutMs);
       req.on('error', (err: NodeJS.ErrnoException) => {
+        const code = err.code ?? '';
+        const certificate = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ALTNAME/.test(code);
         done({
           ok: false,
           error: new CxpError(
-            err.code === 'ECONNREFUSED' || err.code === 'EHOSTUNREACH' || err.code === 'ENOTFOUND'
+            code === 'ECONNREFUSED' || code === 'EHOSTUNREACH' || code === 'ENOTFOUND'
               ? 'DEVICE_OFFLINE'
               : 'CONNECTION_LOST',
-            `IPP request to ${this.printerUri} failed: ${err.code ?? err.message}`,
-            { details: { errno: err.code } },
+            certificate
+              ? `the TLS certificate of ${this.printerUri} is not trusted (${code}): set tls.ca_file to its CA, or tls.insecure`
+              : `IPP request to ${this.printerUri} failed: ${code || err.message}`,
+            {
+              retryable: !certificate,
+              details: { errno: code, ...(certificate ? { tls: 'untrusted certificate' } : {}) },
+            },
           ),
         });
       });

@@ -82,6 +82,8 @@ export interface IppLabOptions {
   verbosity?: 0 | 1 | 2;
   /** Extra environment for ippeveprinter and its print command. */
   env?: Record<string, string>;
+  /** TLS: ippeveprinter -K <dir> (it creates a self-signed certificate there and serves ipps:// too). */
+  tlsKeyDir?: string;
   startTimeoutMs?: number;
 }
 
@@ -187,6 +189,7 @@ function printerArgs(options: IppLabOptions, port: number, spoolDir: string): st
     args.push('-f', (options.formats ?? ['application/pdf', 'image/pwg-raster', 'image/urf']).join(','));
   }
   if (options.engine !== undefined) args.push('-c', options.engine);
+  if (options.tlsKeyDir !== undefined) args.push('-K', options.tlsKeyDir);
   args.push(options.name ?? 'cxp-lab');
   return args;
 }
