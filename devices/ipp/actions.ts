@@ -11,6 +11,7 @@ import { SchemaChecker } from '../../src/cxp/validate.js';
 import { checkGuards, type ActionGuard } from '../../src/runtime/action-guard.js';
 import type { ActionHandler } from '../../src/runtime/dispatcher.js';
 import type { JobWaiters } from '../shared/job-waiters.js';
+import { runCalibration } from './calibrate.js';
 import { finishingNames } from './capabilities.js';
 import type { IppConfig } from './config.js';
 import type { IppJob } from './jobs.js';
@@ -133,7 +134,27 @@ export function ippActions(d: IppActionDeps): Map<string, ActionHandler> {
     return reply(req, 'succeeded', { result: pressStatusOf(d.press) });
   };
 
+  const calibrate: ActionHandler = async (req, principal) => {
+    const guards = d.guards();
+    if (guards.length > 0) {
+      const verdict = checkGuards(guards, req, principal);
+      if (!verdict.allow)
+        return refuse(req, new CxpError(verdict.code, verdict.message, { details: verdict.details ?? {} }));
+    }
+    const done = await runCalibration(d.config);
+    if (!done.ok)
+      return refuse(req, done.error, done.error.code === 'UNSUPPORTED_OPERATION' ? 'rejected' : 'failed');
+    return reply(req, 'succeeded', {
+      result: {
+        success: true,
+        confirmed_at: new Date().toISOString(),
+        metadata: { duration_ms: done.value.ms, output: done.value.output },
+      },
+    });
+  };
+
   return new Map<string, ActionHandler>([
+    ...(d.config.calibration ? [[OPERATIONS.productionCalibrate, calibrate] as const] : []),
     [OPERATIONS.printSubmit, submit],
     [OPERATIONS.printCancel, cancel],
     [OPERATIONS.printJobStatus, jobStatus],

@@ -77,7 +77,10 @@ export function pressMatrix(s: PressSupport | undefined, config: IppConfig): Cap
     { name: MANAGER_CAPABILITIES.jobSubmission },
     { name: MANAGER_CAPABILITIES.statusMonitoring },
   ];
-  if (!s) return { capabilities };
+  if (!s) {
+    if (config.calibration) capabilities.push({ name: PRODUCTION_CAPABILITIES.colorCalibration });
+    return { capabilities };
+  }
   const all = finishingNames(s);
   const folds = all
     .filter((f) => f === 'fold' || f.startsWith('fold-'))
@@ -93,6 +96,7 @@ export function pressMatrix(s: PressSupport | undefined, config: IppConfig): Cap
       },
     });
   if (binds) capabilities.push({ name: PRODUCTION_CAPABILITIES.gluing });
+  if (config.calibration) capabilities.push({ name: PRODUCTION_CAPABILITIES.colorCalibration });
   return { capabilities };
 }
 

@@ -86,6 +86,20 @@ export const IppConfig = Type.Object(
       },
       { ...closed, default: {} },
     ),
+    calibration: Type.Optional(
+      Type.Object(
+        {
+          command: Type.Array(Type.String({ minLength: 1 }), {
+            minItems: 1,
+            maxItems: 64,
+            description:
+              'The site tool that calibrates this press (argv, no shell), e.g. the vendor colour-management CLI. IPP has no calibration operation: without it color_calibration is not offered.',
+          }),
+          timeout_ms: ms(1000, 3_600_000, 600_000, 'Longest a calibration may run.'),
+        },
+        closed,
+      ),
+    ),
     job_retention: Type.Integer({ minimum: 10, maximum: 100_000, default: 1000 }),
   },
   closed,

@@ -188,6 +188,48 @@ describe.skipIf(skip)('IPP press provider against ippeveprinter', () => {
     expect(await long.final(10_000)).toMatchObject({ status: 'failed', error: { code: 'JOB_CANCELED' } });
   });
 
+  it('offers color_calibration only with a configured tool, and runs it for production.calibrate', async () => {
+    const plain = await setup();
+    expect(
+      plain.rig.providers
+        .get('press')
+        ?.matrix()
+        .capabilities.map((c) => c.name),
+    ).not.toContain('color_calibration');
+    const none = await plain.rig.act('production.calibrate', {});
+    expect(none.first).toMatchObject({ status: 'rejected', error: { code: 'UNKNOWN_ACTION' } });
+    const dir = mkdtempSync(join(tmpdir(), 'cxp-cal-'));
+    cleanups.push(() => {
+      rmSync(dir, { recursive: true, force: true });
+      return Promise.resolve();
+    });
+    const tool = join(dir, 'calibrate.sh');
+    writeFileSync(
+      tool,
+      '#!/bin/sh\necho "calibrated $CXP_PRINTER_ID"\n[ -e "$0.fail" ] && exit 3\nexit 0\n',
+      { mode: 0o755 },
+    );
+    await plain.lab.stop();
+    const { rig } = await setup(KM_PRESS_CONF, { calibration: { command: [tool] } });
+    expect(
+      rig.providers
+        .get('press')
+        ?.matrix()
+        .capabilities.map((c) => c.name),
+    ).toContain('color_calibration');
+    const ok = await rig.act('production.calibrate', {});
+    expect(ok.first).toMatchObject({
+      status: 'succeeded',
+      result: { success: true, metadata: { output: 'calibrated press\n' } },
+    });
+    writeFileSync(`${tool}.fail`, '');
+    const failed = await rig.act('production.calibrate', {});
+    expect(failed.first).toMatchObject({
+      status: 'failed',
+      error: { code: 'DEVICE_FAULT', details: { exit_code: 3 } },
+    });
+  });
+
   it('streams a document from an allowed directory with Create-Job and Send-Document, and refuses paths outside it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cxp-docs-'));
     cleanups.push(() => {
