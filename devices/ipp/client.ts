@@ -87,7 +87,9 @@ export class IppClient {
     operation: OperationName,
     attrs: { operation?: PlainAttributes; job?: PlainAttributes } = {},
     data?: Uint8Array | Readable,
+    options: { busyRetries?: number } = {},
   ): Promise<Result<IppAnswer>> {
+    const retries = options.busyRetries ?? this.#o.busyRetries;
     const backoff = new Backoff({ ...this.#o.busyBackoff, jitter: 0.2 });
     const replayable = data === undefined || data instanceof Uint8Array;
     for (let attempt = 0; ; attempt++) {
@@ -98,7 +100,7 @@ export class IppClient {
         this.#version = IPP_VERSION_1_1;
         continue;
       }
-      if (BUSY.has(status) && replayable && attempt < this.#o.busyRetries) {
+      if (BUSY.has(status) && replayable && attempt < retries) {
         await new Promise((r) => setTimeout(r, backoff.next()));
         continue;
       }

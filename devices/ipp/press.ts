@@ -57,6 +57,11 @@ export class IppPress {
   #running = false;
   #lastPrinterPoll = 0;
   #busy: Promise<void> = Promise.resolve();
+  /** Jobs not handed to the printer yet, in order; sent one at a time, apart from the polls. */
+  readonly #toSend: { job: IppJob; req: PressJobRequest }[] = [];
+  #sending: Promise<void> | undefined;
+  /** The printer answered busy: the next send waits until none of our jobs is on it. */
+  #printerBusy = false;
 
   constructor(config: IppConfig, client: IppClient, logger: Logger, clock: Clock, events: PressEvents) {
     this.id = config.id;
@@ -89,6 +94,7 @@ export class IppPress {
     this.#running = false;
     clearTimeout(this.#timer);
     await this.#busy;
+    await this.#sending;
     this.client.close();
   }
 
@@ -138,7 +144,8 @@ export class IppPress {
     const job: IppJob = { id, state: 'pending', createdAt: this.#clock.now(), reasons: [], asked };
     this.jobs.add(job);
     this.#events.onJob(job);
-    this.#serial(() => this.#send(job, req));
+    this.#toSend.push({ job, req });
+    this.#pumpSends();
     return job;
   }
 
@@ -156,6 +163,30 @@ export class IppPress {
     }
     this.#end(job, 'canceled', new CxpError('JOB_CANCELED', `job ${jobId} was cancelled`).toWire());
     return { ok: true, value: job };
+  }
+
+  /**
+   * Sends waiting jobs one at a time, beside the polls (a long upload never delays a job's status).
+   * A printer that answered busy gets the next job only once none of ours is on it any more: no
+   * document is uploaded again and again into a printer that cannot take it.
+   */
+  #pumpSends(): void {
+    if (this.#sending || !this.#running) return;
+    if (this.#printerBusy && this.jobs.open().some((j) => j.printerJobId !== undefined)) return;
+    const next = this.#toSend[0];
+    if (!next) return;
+    this.#sending = this.#send(next.job, next.req)
+      .then((held) => {
+        if (!held) this.#toSend.shift();
+      })
+      .catch((err: unknown) => {
+        this.#toSend.shift();
+        this.#log.error({ err }, 'sending a job failed');
+      })
+      .finally(() => {
+        this.#sending = undefined;
+        if (!this.#printerBusy) this.#pumpSends();
+      });
   }
 
   #serial(task: () => Promise<void>): void {
@@ -177,6 +208,7 @@ export class IppPress {
     if (now - this.#lastPrinterPoll >= this.#c.poll_interval_ms || !this.#status.online)
       await this.#pollPrinter();
     for (const job of this.jobs.open()) await this.#pollJob(job);
+    this.#pumpSends();
     this.#schedule(this.jobs.open().length > 0 ? this.#c.job_poll_interval_ms : this.#c.poll_interval_ms);
   }
 
@@ -275,22 +307,37 @@ export class IppPress {
     if (changed) this.#events.onJob(job);
   }
 
-  async #send(job: IppJob, req: PressJobRequest): Promise<void> {
-    if (isFinalJob(job)) return;
+  /** Sends one job; true when the printer was busy and the job waits for another try. */
+  async #send(job: IppJob, req: PressJobRequest): Promise<boolean> {
+    if (isFinalJob(job)) return false;
     const { operation, jobAttrs } = requestAttributes(req, this.#status.support);
     const answer =
       'bytes' in req.document
-        ? await this.client.send('Print-Job', { operation, job: jobAttrs }, req.document.bytes)
+        ? await this.client.send('Print-Job', { operation, job: jobAttrs }, req.document.bytes, {
+            busyRetries: 0,
+          })
         : await this.#createAndSend(operation, jobAttrs, req.document.path);
     if (!answer.ok) {
       this.#end(job, 'failed', answer.error.toWire());
-      return;
+      return false;
     }
     const a = answer.value;
+    if (a.statusName === 'server-error-busy' || a.statusName === 'server-error-service-unavailable') {
+      // The printer takes one job at a time (ippeveprinter does this): hold it here, send it again
+      // when our job on the printer has finished; job_timeout_ms bounds the wait.
+      this.#printerBusy = true;
+      if (job.state !== 'held') {
+        job.state = 'held';
+        job.error = ippError(a, this.id, 'Print-Job').toWire();
+        this.#events.onJob(job);
+      }
+      return true;
+    }
+    this.#printerBusy = false;
     const printerJobId = a.jobs[0]?.['job-id']?.[0];
     if (a.status >= 0x0400 || typeof printerJobId !== 'number') {
       this.#end(job, 'failed', ippError(a, this.id, 'Print-Job').toWire());
-      return;
+      return false;
     }
     job.printerJobId = printerJobId;
     // A finishing the printer ignored or substituted must not print as if it had been honoured.
@@ -304,16 +351,18 @@ export class IppPress {
           details: { ignored, status: a.statusName },
         }).toWire(),
       );
-      return;
+      return false;
     }
     if (isFinalJob(job)) {
       // Cancelled while it was being sent.
       await this.client.send('Cancel-Job', { operation: { 'job-id': printerJobId } });
-      return;
+      return false;
     }
     job.state = jobStateOf(a.jobs[0]?.['job-state']?.[0] as string | number | undefined) ?? 'pending';
+    delete job.error;
     this.#events.onJob(job);
     this.#schedule(this.#c.job_poll_interval_ms);
+    return false;
   }
 
   async #createAndSend(

@@ -188,6 +188,21 @@ describe.skipIf(skip)('IPP press provider against ippeveprinter', () => {
     expect(await long.final(10_000)).toMatchObject({ status: 'failed', error: { code: 'JOB_CANCELED' } });
   });
 
+  it('holds jobs a one-job printer answers busy for, and sends each once the previous one is done', async () => {
+    const { lab, rig } = await setup(KM_PRESS_CONF, { busy_retries: 0 });
+    lab.setEngineDelay(600);
+    const runs = await Promise.all(
+      [1, 2, 3].map(() => rig.act('print.submit', { document_base64: pdf, finishings: ['fold-z'] })),
+    );
+    const finals = await Promise.all(runs.map((r) => r.final(30_000)));
+    expect(finals.map((f) => f.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const ids = finals.map(
+      (f) => (f.result as { metadata: { printer_job_id: number } }).metadata.printer_job_id,
+    );
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(lab.jobRecord(id)).toMatchObject({ IPP_FINISHINGS: 'fold-z' });
+  });
+
   it('offers color_calibration only with a configured tool, and runs it for production.calibrate', async () => {
     const plain = await setup();
     expect(
