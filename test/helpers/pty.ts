@@ -1,0 +1,109 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A pair of kernel pseudo-terminals joined by socat, the stand-in for a serial cable: the gateway
+ * opens `gateway`, the test plays the device on `device`. Both are stable symlinks (socat `link=`),
+ * so `unplug()` (socat killed: both ends vanish) and `replug()` (a new pair on the same paths) look
+ * like a USB adapter pulled and put back. Every process is stopped by `stop()`.
+ */
+export interface PtyPair {
+  /** Path the gateway opens. */
+  readonly gateway: string;
+  /** Path the emulated device uses (the test reads and writes it). */
+  readonly device: string;
+  unplug(): Promise<void>;
+  replug(): Promise<void>;
+  /** Writes bytes as the device. */
+  send(bytes: Uint8Array | string): void;
+  /** Reads what the gateway wrote, waiting up to `timeoutMs` for at least `min` bytes. */
+  receive(min: number, timeoutMs?: number): Promise<Buffer>;
+  stop(): Promise<void>;
+}
+
+export function hasSocat(): boolean {
+  return spawnSync('socat', ['-V']).error === undefined;
+}
+
+export async function createPtyPair(): Promise<PtyPair> {
+  const dir = mkdtempSync(join(tmpdir(), 'cxp-pty-'));
+  const gateway = join(dir, 'gateway');
+  const device = join(dir, 'device');
+  let child: ChildProcess | undefined;
+  let fd: number | undefined;
+
+  const start = async () => {
+    const c = spawn(
+      'socat',
+      ['-d', '-d', `pty,raw,echo=0,link=${gateway}`, `pty,raw,echo=0,link=${device}`],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    c.stderr.resume();
+    child = c;
+    for (let i = 0; i < 200 && !(existsSync(gateway) && existsSync(device)); i++)
+      await new Promise((r) => setTimeout(r, 10));
+    if (!existsSync(gateway) || !existsSync(device)) throw new Error('socat did not create the pty pair');
+    // Non-blocking, so a read with nothing waiting returns EAGAIN instead of blocking the test.
+    fd = openSync(device, constants.O_RDWR | constants.O_NONBLOCK | constants.O_NOCTTY);
+  };
+  const kill = async () => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+    const c = child;
+    child = undefined;
+    if (!c || c.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      c.once('exit', () => {
+        resolve();
+      });
+      c.kill('SIGKILL');
+    });
+  };
+  await start();
+  return {
+    gateway,
+    device,
+    unplug: kill,
+    replug: start,
+    send(bytes) {
+      if (fd === undefined) throw new Error('unplugged');
+      const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      for (let at = 0; at < b.length;) at += writeSync(fd, b, at);
+    },
+    async receive(min, timeoutMs = 2000) {
+      const out: Buffer[] = [];
+      let size = 0;
+      const deadline = Date.now() + timeoutMs;
+      const buf = Buffer.alloc(65536);
+      while (size < min && Date.now() < deadline) {
+        if (fd === undefined) break;
+        let n = 0;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        }
+        if (n > 0) {
+          out.push(Buffer.from(buf.subarray(0, n)));
+          size += n;
+        } else await new Promise((r) => setTimeout(r, 5));
+      }
+      return Buffer.concat(out);
+    },
+    async stop() {
+      await kill();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
