@@ -69,6 +69,10 @@ export async function createPtyPair(): Promise<PtyPair> {
       });
       c.kill('SIGKILL');
     });
+    // socat killed cannot remove its links; udev removes a pulled adapter's names. Without this a
+    // dangling link could lead to a /dev/pts number already reused by another pair.
+    rmSync(gateway, { force: true });
+    rmSync(device, { force: true });
   };
   await start();
   return {
