@@ -6,10 +6,10 @@ import { OPERATIONS } from '../../src/capability/catalogs.js';
 import type { PrinterStatus } from '../../src/capability/result-schema.js';
 import { CxpError, type Result } from '../../src/cxp/errors.js';
 import type { MessageFactory } from '../../src/cxp/message.js';
-import type { MessageOf } from '../../src/cxp/schema/index.js';
 import { SchemaChecker } from '../../src/cxp/validate.js';
-import { checkGuards, type ActionGuard } from '../../src/runtime/action-guard.js';
+import type { ActionGuard } from '../../src/runtime/action-guard.js';
 import type { ActionHandler } from '../../src/runtime/dispatcher.js';
+import { replies } from '../shared/replies.js';
 import type { JobWaiters } from '../shared/job-waiters.js';
 import { runCalibration } from './calibrate.js';
 import { finishingNames } from './capabilities.js';
@@ -68,20 +68,8 @@ export interface IppActionDeps {
   newId: () => string;
 }
 
-type Request = MessageOf<'ACTION_REQUEST'>;
-type Reply = MessageOf<'ACTION_RESULT'>;
-
 export function ippActions(d: IppActionDeps): Map<string, ActionHandler> {
-  const reply = (req: Request, status: Reply['status'], extra: Partial<Reply> = {}): Reply =>
-    d.messages.create('ACTION_RESULT', {
-      correlation_id: req.id ?? '*',
-      action: req.action,
-      status,
-      ...(req.task_id === undefined ? {} : { task_id: req.task_id }),
-      ...extra,
-    });
-  const refuse = (req: Request, error: CxpError, status: 'rejected' | 'failed' = 'rejected') =>
-    reply(req, status, { error: error.toWire() });
+  const { reply, refuse, guard } = replies(d.messages);
 
   const submit: ActionHandler = (req, principal, context) => {
     const params = decodeWith(submitChecker, req.params ?? {}, 'print.submit params');
@@ -91,12 +79,8 @@ export function ippActions(d: IppActionDeps): Map<string, ActionHandler> {
     // Refused before anything is sent: a finishing (or media, sides...) the press does not report.
     const checked = d.press.check(built.value);
     if (!checked.ok) return refuse(req, checked.error);
-    const guards = d.guards();
-    if (guards.length > 0) {
-      const verdict = checkGuards(guards, req, principal);
-      if (!verdict.allow)
-        return refuse(req, new CxpError(verdict.code, verdict.message, { details: verdict.details ?? {} }));
-    }
+    const interlocked = guard(req, principal, d.guards());
+    if (interlocked) return interlocked;
     const asked = {
       finishings: built.value.finishings,
       ...(built.value.copies === undefined ? {} : { copies: built.value.copies }),
@@ -135,12 +119,8 @@ export function ippActions(d: IppActionDeps): Map<string, ActionHandler> {
   };
 
   const calibrate: ActionHandler = async (req, principal) => {
-    const guards = d.guards();
-    if (guards.length > 0) {
-      const verdict = checkGuards(guards, req, principal);
-      if (!verdict.allow)
-        return refuse(req, new CxpError(verdict.code, verdict.message, { details: verdict.details ?? {} }));
-    }
+    const interlocked = guard(req, principal, d.guards());
+    if (interlocked) return interlocked;
     const done = await runCalibration(d.config);
     if (!done.ok)
       return refuse(req, done.error, done.error.code === 'UNSUPPORTED_OPERATION' ? 'rejected' : 'failed');

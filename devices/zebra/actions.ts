@@ -4,8 +4,9 @@ import type { Clock } from '../../src/cxp/clock.js';
 import { CxpError, type Result } from '../../src/cxp/errors.js';
 import type { MessageFactory } from '../../src/cxp/message.js';
 import type { MessageOf } from '../../src/cxp/schema/index.js';
-import { checkGuards, type ActionGuard } from '../../src/runtime/action-guard.js';
+import type { ActionGuard } from '../../src/runtime/action-guard.js';
 import type { ActionHandler } from '../../src/runtime/dispatcher.js';
+import { replies } from '../shared/replies.js';
 import type { ZebraConfig } from './config.js';
 import { dpmmOf, mediaInfo } from './media.js';
 import { decodeJob, decodePrinterStatus, decodeSubmit, type SubmitParams } from './params.js';
@@ -34,16 +35,7 @@ type Reply = MessageOf<'ACTION_RESULT'>;
 const MAX_KEYS = 10_000;
 
 export function zebraActions(d: ActionDeps): Map<string, ActionHandler> {
-  const reply = (req: Request, status: Reply['status'], extra: Partial<Reply> = {}): Reply =>
-    d.messages.create('ACTION_RESULT', {
-      correlation_id: req.id ?? '*',
-      action: req.action,
-      status,
-      ...(req.task_id === undefined ? {} : { task_id: req.task_id }),
-      ...extra,
-    });
-  const refuse = (req: Request, error: CxpError, status: 'rejected' | 'failed' = 'rejected') =>
-    reply(req, status, { error: error.toWire() });
+  const { reply, refuse, guard } = replies(d.messages);
   /** Idempotency key -> its job, kept beyond job retention so a late repeat never prints again. */
   const keys = new Map<string, ZebraJob>();
 
@@ -53,14 +45,8 @@ export function zebraActions(d: ActionDeps): Map<string, ActionHandler> {
     const doc = buildDocument(d, params.value);
     if (!doc.ok) return refuse(req, doc.error);
     if (params.value.dry_run === true) return preview(d, req, doc.value.document, reply, refuse);
-    // Printing is no motion: without a configured guard it is allowed; a configured guard (the
-    // safety supervisor) can interlock it like any other action.
-    const guards = d.guards();
-    if (guards.length > 0) {
-      const verdict = checkGuards(guards, req, principal);
-      if (!verdict.allow)
-        return refuse(req, new CxpError(verdict.code, verdict.message, { details: verdict.details ?? {} }));
-    }
+    const interlocked = guard(req, principal, d.guards());
+    if (interlocked) return interlocked;
     const key =
       req.idempotency_key === undefined ? undefined : `${principal?.id ?? ''}\u0000${req.idempotency_key}`;
     const earlier = key === undefined ? undefined : keys.get(key);
