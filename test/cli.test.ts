@@ -1,22 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
 
 const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cxp-cli-'));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/runtime/cli.ts'), ...args], {
-    encoding: 'utf8',
-    cwd: root,
-  });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
 
 describe('cxp-edge CLI', () => {
   it('prints help and version', () => {

@@ -1,25 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers/cli.js';
 
-const root = join(import.meta.dirname, '..');
 const dir = mkdtempSync(join(tmpdir(), 'cxp-label-'));
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** The real CLI; the timeout turns a process that never exits into a failure instead of a hang. */
-function cli(...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(root, 'src/runtime/cli.ts'), ...args], {
-    encoding: 'utf8',
-    cwd: root,
-    timeout: 30_000,
-  });
-  return { code: r.status, signal: r.signal, out: r.stdout, err: r.stderr };
-}
 
 const template = join(dir, 'shipping.zpl');
 writeFileSync(
