@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
 import { CxpError, type Result } from '../../src/cxp/errors.js';
 import { Backoff } from '../../src/runtime/backoff.js';
 
@@ -8,8 +8,22 @@ import { Backoff } from '../../src/runtime/backoff.js';
  * or goes away (a USB adapter pulled: the port closes with `disconnected`), writes queued one at a
  * time. Bytes go to `onData` as they arrive; framing and decoding are the caller's.
  */
+/**
+ * serialport and its native binding load on the first open, not with the gateway: a gateway with
+ * no serial port configured does not pay their memory (about 14 MiB of RSS).
+ */
+let serialPortModule: Promise<typeof import('serialport')> | undefined;
+function loadSerialPort(): Promise<typeof import('serialport')> {
+  serialPortModule ??= import('serialport');
+  return serialPortModule;
+}
+
 export interface SerialLinkOptions {
-  path: string;
+  /**
+   * The device path, or a resolver asked before every open attempt (a stable id or USB match can
+   * point at another /dev/ttyUSBn after a replug); a failed resolution is retried like a failed open.
+   */
+  path: string | (() => Result<string>);
   baudRate: number;
   dataBits?: 5 | 6 | 7 | 8;
   stopBits?: 1 | 1.5 | 2;
@@ -23,7 +37,10 @@ export interface SerialLinkOptions {
   reconnect: { initialMs: number; maxMs: number };
   logger: Logger;
   onData(chunk: Buffer): void;
+  /** `open` once opened; `closed` when an open port went away or an open attempt failed. */
   onState(state: 'open' | 'closed', reason?: string): void;
+  /** Before every reopen attempt, with the delay about to be waited. */
+  onRetry?(delayMs: number): void;
 }
 
 export class SerialLink {
@@ -33,6 +50,10 @@ export class SerialLink {
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #open = false;
+  /** The path of the current or last attempt. */
+  #path = '';
+  /** The last failure reported through onState, so a port that keeps failing is reported once. */
+  #lastFailure: string | undefined;
   #writes: Promise<unknown> = Promise.resolve();
   /** Opens since start (a reopen after an unplug counts). */
   opens = 0;
@@ -44,6 +65,11 @@ export class SerialLink {
 
   get isOpen(): boolean {
     return this.#open;
+  }
+
+  /** The device path of the current or last open attempt ('' before the first). */
+  get path(): string {
+    return this.#path;
   }
 
   start(): void {
@@ -72,14 +98,17 @@ export class SerialLink {
         new Promise<Result<void>>((resolve) => {
           const port = this.#port;
           if (!port || !this.#open) {
-            resolve({ ok: false, error: new CxpError('DEVICE_OFFLINE', `${this.#o.path} is not open`) });
+            resolve({
+              ok: false,
+              error: new CxpError('DEVICE_OFFLINE', `${this.#path || 'the port'} is not open`),
+            });
             return;
           }
           port.write(Buffer.from(bytes), (err) => {
             if (err) {
               resolve({
                 ok: false,
-                error: new CxpError('CONNECTION_LOST', `write to ${this.#o.path} failed: ${err.message}`),
+                error: new CxpError('CONNECTION_LOST', `write to ${this.#path} failed: ${err.message}`),
               });
               return;
             }
@@ -96,8 +125,27 @@ export class SerialLink {
   #tryOpen(): void {
     if (!this.#running) return;
     const o = this.#o;
-    const port = new SerialPort({
-      path: o.path,
+    const resolved = typeof o.path === 'string' ? { ok: true as const, value: o.path } : o.path();
+    if (!resolved.ok) {
+      this.#fail(resolved.error.message);
+      return;
+    }
+    this.#path = resolved.value;
+    loadSerialPort().then(
+      (m) => {
+        this.#openWith(m.SerialPort, resolved.value);
+      },
+      (err: unknown) => {
+        this.#fail(`serialport cannot load: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
+  }
+
+  #openWith(Port: typeof SerialPort, path: string): void {
+    if (!this.#running) return;
+    const o = this.#o;
+    const port = new Port({
+      path,
       baudRate: o.baudRate,
       dataBits: o.dataBits ?? 8,
       stopBits: o.stopBits ?? 1,
@@ -109,7 +157,7 @@ export class SerialLink {
     this.#port = port;
     port.open((err) => {
       if (err) {
-        this.#retry(`cannot open: ${err.message}`);
+        this.#fail(`cannot open ${path}: ${err.message}`);
         return;
       }
       if (!this.#running || this.#port !== port) {
@@ -119,14 +167,15 @@ export class SerialLink {
       this.#open = true;
       this.opens += 1;
       this.#backoff.reset();
-      o.logger.info({ path: o.path, baudRate: o.baudRate }, 'serial port open');
+      this.#lastFailure = undefined;
+      o.logger.info({ path, baudRate: o.baudRate }, 'serial port open');
       o.onState('open');
     });
     port.on('data', (chunk: Buffer) => {
       o.onData(chunk);
     });
     port.on('error', (err) => {
-      o.logger.debug({ err: err.message, path: o.path }, 'serial port error');
+      o.logger.debug({ err: err.message, path }, 'serial port error');
     });
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
       if (this.#port !== port) return;
@@ -134,18 +183,30 @@ export class SerialLink {
       this.#open = false;
       if (was) {
         const reason = err?.disconnected === true ? 'disconnected' : (err?.message ?? 'closed');
-        o.logger.warn({ path: o.path, reason }, 'serial port lost');
+        o.logger.warn({ path, reason }, 'serial port lost');
         o.onState('closed', reason);
       }
       this.#retry('closed');
     });
   }
 
+  /** An open attempt failed: reported once per distinct reason, then retried. */
+  #fail(reason: string): void {
+    if (!this.#running) return;
+    if (reason !== this.#lastFailure) {
+      this.#lastFailure = reason;
+      this.#o.logger.warn({ reason }, 'serial port not available');
+      this.#o.onState('closed', reason);
+    }
+    this.#retry(reason);
+  }
+
   #retry(reason: string): void {
     if (!this.#running) return;
     clearTimeout(this.#timer);
     const delay = this.#backoff.next();
-    this.#o.logger.debug({ path: this.#o.path, reason, delay }, 'serial port retry');
+    this.#o.logger.debug({ path: this.#path, reason, delay }, 'serial port retry');
+    this.#o.onRetry?.(delay);
     this.#timer = setTimeout(() => {
       this.#tryOpen();
     }, delay);

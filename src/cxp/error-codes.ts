@@ -264,6 +264,24 @@ const codes = {
     description:
       'The device reports a fault with no more specific code (cutter fault, over-temperature, a bad print head, an error bit no table names, a printer not in the expected command language). `details.faults` names what it reported; `retryable` is true where the fault clears by itself (temperature).',
   },
+  DEVICE_TIMEOUT: {
+    category: 'device',
+    retryable: true,
+    description:
+      'The device did not answer within the time allowed (a serial command expecting a reply, a Modbus poll). `details.timeout_ms` gives the wait.',
+  },
+  DEVICE_SILENT: {
+    category: 'device',
+    retryable: true,
+    description:
+      'A device expected to send at least every `liveness.expect_every_ms` has sent nothing for longer (its port is open). A liveness fault in `resources/serial/<id>`, not an action error.',
+  },
+  DEVICE_NOISY: {
+    category: 'device',
+    retryable: true,
+    description:
+      'A device keeps sending frames that fail to frame or decode (`liveness.error_burst`): wrong baud rate, a loose cable, a changed output format. A liveness fault in `resources/serial/<id>`.',
+  },
   UNKNOWN_JOB: {
     category: 'device',
     retryable: false,

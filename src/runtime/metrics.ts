@@ -84,6 +84,18 @@ export class GatewayMetrics {
     labelNames: ['device', 'code'] as const,
     registers: [this.registry],
   });
+  readonly deviceDisconnects = new Counter({
+    name: 'cxp_edge_device_disconnects_total',
+    help: 'Times an open device connection went away (a serial adapter unplugged, a port closed), per device.',
+    labelNames: ['device'] as const,
+    registers: [this.registry],
+  });
+  readonly serialBytes = new Counter({
+    name: 'cxp_edge_serial_bytes_in_total',
+    help: 'Bytes read from a serial port, per port (frames are cxp_edge_messages_in_total{route="serial:<id>"}).',
+    labelNames: ['port'] as const,
+    registers: [this.registry],
+  });
   readonly jobs = new Counter({
     name: 'cxp_edge_print_jobs_total',
     help: 'Print jobs that reached a final state, per printer and state (completed, canceled, aborted, failed).',

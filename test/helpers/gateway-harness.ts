@@ -20,12 +20,18 @@ let counter = 0;
 /** A gateway in this process from YAML (merged after test defaults), started and ready to stop. */
 export async function startGateway(
   yaml: string,
-  options: { stateDir?: string; env?: Record<string, string>; waitReady?: boolean } = {},
+  options: {
+    stateDir?: string;
+    env?: Record<string, string>;
+    waitReady?: boolean;
+    /** Serve /healthz, /readyz and /metrics on a free loopback port (`gateway.http.address`). */
+    http?: boolean;
+  } = {},
 ): Promise<TestGateway> {
   counter += 1;
   const id = `it-${process.pid}-${counter}`;
   const stateDir = options.stateDir ?? mkdtempSync(join(tmpdir(), 'cxp-gw-'));
-  const base = `gateway: { id: ${id}, state_dir: ${stateDir}, shutdown_timeout_ms: 5000 }\nlog: { level: silent }\nhttp: { enabled: false }\n`;
+  const base = `gateway: { id: ${id}, state_dir: ${stateDir}, shutdown_timeout_ms: 5000 }\nlog: { level: silent }\nhttp: { enabled: ${options.http === true ? 'true, host: 127.0.0.1, port: 0' : 'false'} }\n`;
   const loaded = loadConfig({
     text: base + yaml,
     env: {},
