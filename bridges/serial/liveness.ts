@@ -105,10 +105,11 @@ export class Liveness {
     return { online: this.#open, state, faults, lastDataAt: this.#lastData };
   }
 
-  /** The view when its state or fault codes changed since the last call that returned one. */
+  /** The view when its state, fault codes or closed reason changed since the last call that returned one. */
   changed(now: number): LivenessView | undefined {
     const v = this.view(now);
-    const key = `${v.state}|${v.faults.map((f) => f.code).join(',')}`;
+    // The reason a port is not open is part of the change (not opened yet -> cannot open: ENOENT).
+    const key = `${v.state}|${v.faults.map((f) => f.code).join(',')}|${this.#open ? '' : this.#closedReason}`;
     if (key === this.#key) return undefined;
     this.#key = key;
     return v;

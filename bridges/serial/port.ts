@@ -130,6 +130,11 @@ export class SerialPortBridge implements Component {
     return this.#link.isOpen;
   }
 
+  /** Bytes held in a partial frame plus contributions waiting for the store: bounded whatever arrives. */
+  get buffered(): { frameBytes: number; contributions: number } {
+    return { frameBytes: this.#framer?.retained ?? 0, contributions: this.#pending.length };
+  }
+
   /** The liveness view now (also what `resources/serial/<id>` holds). */
   liveness(): LivenessView {
     return this.#live.view(performance.now());

@@ -17,6 +17,9 @@ import type { ZebraConfig } from '../../devices/zebra/config.js';
 import { ZebraProvider } from '../../devices/zebra/plugin.js';
 import type { IppConfig } from '../../devices/ipp/config.js';
 import { IppProvider } from '../../devices/ipp/plugin.js';
+import type { SerialBridgeConfig } from '../../bridges/serial/config.js';
+import { SerialPortBridge, type SerialPortOptions } from '../../bridges/serial/port.js';
+import type { ActionGuard } from '../../src/runtime/action-guard.js';
 
 /**
  * Zebra providers wired to the real CXP core (store, dispatcher, provider registry) without MQTT,
@@ -30,6 +33,8 @@ export interface ZebraRig {
   add(config: Record<string, unknown>): Promise<ZebraProvider>;
   /** An IPP press (devices: kind ipp) on the same core. */
   addIpp(config: Record<string, unknown>): Promise<IppProvider>;
+  /** A serial port (bridges: kind serial) on the same core. */
+  addSerial(config: Record<string, unknown>, options?: SerialPortOptions): Promise<SerialPortBridge>;
   /** Sends an ACTION_REQUEST; `results` holds the first answer and every later one, in order. */
   act(action: string, params: Record<string, unknown>, extra?: Record<string, unknown>): Promise<ActionRun>;
   stop(): Promise<void>;
@@ -49,18 +54,19 @@ export function zebraConfig(entry: Record<string, unknown>): ZebraConfig {
   return config as ZebraConfig;
 }
 
-function deviceConfig(kind: string, entry: Record<string, unknown>): unknown {
+function deviceConfig(kind: string, entry: Record<string, unknown>, list = 'devices'): unknown {
   const loaded = loadConfig({
-    text: JSON.stringify({ devices: [{ kind, ...entry }] }),
+    text: JSON.stringify({ [list]: [{ kind, ...entry }] }),
     env: {},
     hostname: 'test',
     plugins: createPluginRegistry(),
   });
   if (!loaded.ok) throw new Error(`bad ${kind} config: ${JSON.stringify(loaded.issues)}`);
-  return loaded.config.devices[0];
+  return list === 'devices' ? loaded.config.devices[0] : loaded.config.bridges[0];
 }
 
-export function zebraRig(): ZebraRig {
+/** `guards`: the safety guards actions see (none by default, as in a gateway without a supervisor). */
+export function zebraRig(options: { guards?: ActionGuard[] } = {}): ZebraRig {
   const clock = systemClock;
   const store = new ContextStore({ clock });
   const ids = new IdGenerator(clock);
@@ -84,7 +90,7 @@ export function zebraRig(): ZebraRig {
     metrics,
     providers,
     maxMessageBytes: 1024 * 1024,
-    cxp: { dispatcher, provider, messages, ids, previewMinIntervalMs: 0, guards: () => [] },
+    cxp: { dispatcher, provider, messages, ids, previewMinIntervalMs: 0, guards: () => options.guards ?? [] },
   };
   const started: { stop(): Promise<void> }[] = [];
   let seq = 0;
@@ -106,6 +112,13 @@ export function zebraRig(): ZebraRig {
         pino({ level: 'silent' }),
         clock,
       );
+      started.push(p);
+      await p.start();
+      return p;
+    },
+    async addSerial(entry, serialOptions) {
+      const config = deviceConfig('serial', entry, 'bridges') as SerialBridgeConfig;
+      const p = new SerialPortBridge(config, services, pino({ level: 'silent' }), clock, serialOptions);
       started.push(p);
       await p.start();
       return p;
