@@ -25,7 +25,7 @@ const interlock: ActionGuard = () => ({
 });
 
 describe.skipIf(!hasSocat() && !ci)('serial.write and port selection', () => {
-  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const cleanups: (() => unknown)[] = [];
   afterEach(async () => {
     for (const c of cleanups.splice(0).reverse()) await c();
   });
