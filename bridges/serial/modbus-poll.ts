@@ -79,7 +79,8 @@ function compilePoll(
       for (const p of (compiled.error.details.problems ?? []) as Problem[])
         problems.push({ path: `${path}/registers${p.path === '/' ? '' : p.path}`, message: p.message });
   }
-  const fields = new Set(bits ? bits.keys() : (map?.fields.map((f) => f.name) ?? []));
+  // A map that did not compile is reported already; its names are then unknown, not missing.
+  const fields = bits ? new Set(bits.keys()) : map ? new Set(map.fields.map((f) => f.name)) : undefined;
   const signals = poll.signals.map((rule, j) =>
     compileSignal(rule, { fields, variables: ['port', 'poll'], path: `${path}/signals/${j}`, problems }),
   );

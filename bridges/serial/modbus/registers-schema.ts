@@ -28,8 +28,8 @@ export const RegisterEntrySchema = Type.Object(
     ),
     word_order: Type.Optional(
       literalUnion(WORD_ORDERS, {
-        default: 'big',
-        description: '32-bit types: big puts the high word in the first register, little the low word.',
+        description:
+          '32-bit types: big (the default) puts the high word in the first register, little the low word.',
       }),
     ),
     scale: Type.Optional(Type.Number({ description: 'Multiplies the raw value (numbers only).' })),
