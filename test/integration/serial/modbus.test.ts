@@ -174,7 +174,7 @@ describe.skipIf(!hasSocat() && !ci)('Modbus RTU over a pty', () => {
     const { FakeRtuServer } = await import('../../../bridges/serial/modbus/fake-rtu-server.js');
     const server = new FakeRtuServer({
       unit: 1,
-      exceptionFor: (fn, address) => (address >= 1000 ? 2 : undefined),
+      exceptionFor: (_fn, address) => (address >= 1000 ? 2 : undefined),
     });
     const device = startModbusDevice(pair, { unit: 1, server });
     cleanups.push(() => device.stop());
