@@ -29,8 +29,25 @@ export interface PtyPair {
   send(bytes: Uint8Array | string): void;
   /** Reads what the gateway wrote, waiting up to `timeoutMs` for at least `min` bytes. */
   receive(min: number, timeoutMs?: number): Promise<Buffer>;
+  /** Whether the device end is open (between `unplug()` and `replug()` it is not). */
+  readonly plugged: boolean;
+  /**
+   * Writes as the device without waiting: returns how many bytes the pty took (0 while its small
+   * buffer is full: wait and retry), or `undefined` while unplugged. Never throws for either.
+   */
+  sendSome(bytes: Uint8Array): number | undefined;
+  /**
+   * Hands what the gateway writes to `listener` as it arrives, polling the device end every
+   * POLL_MS. Follows `unplug()`/`replug()` (the pair reopens the device end itself; nothing arrives
+   * in between). Consumes the bytes, so do not mix with `receive()`. Returns the unsubscribe
+   * function; `stop()` ends every subscription. The listener must not throw (it runs in a timer).
+   */
+  onData(listener: (chunk: Buffer) => void): () => void;
   stop(): Promise<void>;
 }
+
+/** How often `onData` polls the device end. */
+export const POLL_MS = 2;
 
 export function hasSocat(): boolean {
   return spawnSync('socat', ['-V']).error === undefined;
@@ -42,6 +59,28 @@ export async function createPtyPair(): Promise<PtyPair> {
   const device = join(dir, 'device');
   let child: ChildProcess | undefined;
   let fd: number | undefined;
+  const listeners = new Set<(chunk: Buffer) => void>();
+  let poller: NodeJS.Timeout | undefined;
+  const readBuf = Buffer.alloc(65536);
+  /** One non-blocking read: bytes, or undefined for nothing now (EAGAIN; EIO while the far end goes). */
+  const readSome = (): Buffer | undefined => {
+    if (fd === undefined) return undefined;
+    try {
+      const n = readSync(fd, readBuf, 0, readBuf.length, null);
+      return n > 0 ? Buffer.from(readBuf.subarray(0, n)) : undefined;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EAGAIN' || code === 'EIO') return undefined;
+      throw err;
+    }
+  };
+  const poll = () => {
+    for (let i = 0; i < 16; i++) {
+      const chunk = readSome();
+      if (!chunk) return;
+      for (const listener of [...listeners]) listener(chunk);
+    }
+  };
 
   const start = async () => {
     const c = spawn(
@@ -80,6 +119,34 @@ export async function createPtyPair(): Promise<PtyPair> {
     device,
     unplug: kill,
     replug: start,
+    get plugged() {
+      return fd !== undefined;
+    },
+    sendSome(bytes) {
+      if (fd === undefined) return undefined;
+      try {
+        return writeSync(fd, bytes);
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN' || code === 'EIO') return 0;
+        throw err;
+      }
+    },
+    onData(listener) {
+      // A copy of the function: the same listener subscribed twice still gets two subscriptions.
+      const entry = (chunk: Buffer) => {
+        listener(chunk);
+      };
+      listeners.add(entry);
+      poller ??= setInterval(poll, POLL_MS);
+      return () => {
+        listeners.delete(entry);
+        if (listeners.size === 0) {
+          clearInterval(poller);
+          poller = undefined;
+        }
+      };
+    },
     send(bytes) {
       if (fd === undefined) throw new Error('unplugged');
       const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
@@ -106,6 +173,9 @@ export async function createPtyPair(): Promise<PtyPair> {
       return Buffer.concat(out);
     },
     async stop() {
+      listeners.clear();
+      clearInterval(poller);
+      poller = undefined;
       await kill();
       rmSync(dir, { recursive: true, force: true });
     },
