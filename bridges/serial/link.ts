@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { SerialPort } from 'serialport';
+import type { SerialPortStream } from '@serialport/stream';
 import { CxpError, type Result } from '../../src/cxp/errors.js';
 import { Backoff } from '../../src/runtime/backoff.js';
 
@@ -9,14 +9,29 @@ import { Backoff } from '../../src/runtime/backoff.js';
  * time. Bytes go to `onData` as they arrive; framing and decoding are the caller's.
  */
 /**
- * serialport and its native binding load on the first open, not with the gateway: a gateway with
- * no serial port configured does not pay their memory (about 14 MiB of RSS).
+ * The serialport stream and its native binding load on the first open, not with the gateway: a
+ * gateway with no serial port configured does not pay their memory (about 14 MiB of RSS).
  */
-let serialPortModule: Promise<typeof import('serialport')> | undefined;
-function loadSerialPort(): Promise<typeof import('serialport')> {
-  serialPortModule ??= import('serialport');
-  return serialPortModule;
+interface PortModules {
+  Stream: typeof SerialPortStream;
+  binding: ConstructorParameters<typeof SerialPortStream>[0]['binding'];
 }
+let portModules: Promise<PortModules> | undefined;
+function loadPortModules(): Promise<PortModules> {
+  portModules ??= Promise.all([
+    import('@serialport/stream'),
+    import('./binding.js'),
+    import('@serialport/bindings-cpp'),
+  ]).then(([stream, own, cpp]) => ({
+    Stream: stream.SerialPortStream,
+    // Linux gets the binding that reports a hangup; other systems the stock one.
+    binding: process.platform === 'linux' ? own.hangupAwareLinuxBinding : cpp.autoDetect(),
+  }));
+  return portModules;
+}
+
+/** A write the OS has not taken this long after it was handed over fails (and frees the queue). */
+const WRITE_TIMEOUT_BASE_MS = 5000;
 
 export interface SerialLinkOptions {
   /**
@@ -35,6 +50,11 @@ export interface SerialLinkOptions {
     delayRtsAfterSendMs?: number;
   };
   reconnect: { initialMs: number; maxMs: number };
+  /**
+   * The serialport binding to open ports with; default the platform's (on Linux the hangup-aware
+   * one of binding.ts). Tests pass a fake (@serialport/binding-mock) to run the link's contract.
+   */
+  binding?: PortModules['binding'];
   logger: Logger;
   onData(chunk: Buffer): void;
   /** `open` once opened; `closed` when an open port went away or an open attempt failed. */
@@ -46,7 +66,7 @@ export interface SerialLinkOptions {
 export class SerialLink {
   readonly #o: SerialLinkOptions;
   readonly #backoff: Backoff;
-  #port: SerialPort | undefined;
+  #port: SerialPortStream | undefined;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #open = false;
@@ -97,15 +117,24 @@ export class SerialLink {
       () =>
         new Promise<Result<void>>((resolve) => {
           const port = this.#port;
-          if (!port || !this.#open) {
+          // A port that is closing holds writes until an open that never comes: refuse them here.
+          if (!port || !this.#open || !port.isOpen) {
             resolve({
               ok: false,
               error: new CxpError('DEVICE_OFFLINE', `${this.#path || 'the port'} is not open`),
             });
             return;
           }
+          const limit = WRITE_TIMEOUT_BASE_MS + this.#transferMs(bytes.length);
+          const timer = setTimeout(() => {
+            resolve({
+              ok: false,
+              error: new CxpError('CONNECTION_LOST', `write to ${this.#path} not taken within ${limit} ms`),
+            });
+          }, limit);
           port.write(Buffer.from(bytes), (err) => {
             if (err) {
+              clearTimeout(timer);
               resolve({
                 ok: false,
                 error: new CxpError('CONNECTION_LOST', `write to ${this.#path} failed: ${err.message}`),
@@ -113,6 +142,7 @@ export class SerialLink {
               return;
             }
             port.drain(() => {
+              clearTimeout(timer);
               resolve({ ok: true, value: undefined });
             });
           });
@@ -120,6 +150,11 @@ export class SerialLink {
     );
     this.#writes = run;
     return run;
+  }
+
+  /** Time the bytes take on the wire at the port's rate, at a generous 12 bits per character. */
+  #transferMs(bytes: number): number {
+    return Math.ceil((bytes * 12 * 1000) / this.#o.baudRate);
   }
 
   #tryOpen(): void {
@@ -131,9 +166,9 @@ export class SerialLink {
       return;
     }
     this.#path = resolved.value;
-    loadSerialPort().then(
+    loadPortModules().then(
       (m) => {
-        this.#openWith(m.SerialPort, resolved.value);
+        this.#openWith(m, resolved.value);
       },
       (err: unknown) => {
         this.#fail(`serialport cannot load: ${err instanceof Error ? err.message : String(err)}`);
@@ -141,10 +176,11 @@ export class SerialLink {
     );
   }
 
-  #openWith(Port: typeof SerialPort, path: string): void {
+  #openWith(m: PortModules, path: string): void {
     if (!this.#running) return;
     const o = this.#o;
-    const port = new Port({
+    const port = new m.Stream({
+      binding: o.binding ?? m.binding,
       path,
       baudRate: o.baudRate,
       dataBits: o.dataBits ?? 8,
@@ -178,7 +214,10 @@ export class SerialLink {
       o.logger.debug({ err: err.message, path }, 'serial port error');
     });
     port.on('close', (err?: Error & { disconnected?: boolean }) => {
-      if (this.#port !== port) return;
+      // A failed write also destroys the stream (autoDestroy), which emits a bare 'close' while the
+      // binding is still closing; the stream's own 'close', with the reason, follows. Handle once.
+      if (this.#port !== port || (err === undefined && port.closing)) return;
+      this.#port = undefined;
       const was = this.#open;
       this.#open = false;
       if (was) {

@@ -66,7 +66,10 @@ export class ProviderRegistry {
         if (!found.ok) return found.result;
         const handler = found.provider.operations.get(action);
         if (!handler) return this.#reject(request, 'UNKNOWN_ACTION', `no handler for ${action}`);
-        return handler(request, principal, context);
+        // The handler (and the safety guard in it) sees the target the request resolved to, so a
+        // rule naming a printer also covers requests that leave the target out.
+        const resolved = request.target === undefined ? { ...request, target: found.provider.id } : request;
+        return handler(resolved, principal, context);
       });
     }
     this.changed();

@@ -46,12 +46,13 @@ export function registerTargetedAction(
 
 function route(registry: Map<string, TargetHandler>, messages: MessageFactory, what: string): ActionHandler {
   return (request, principal, context) => {
-    const handle =
-      request.target !== undefined
-        ? registry.get(request.target)
-        : registry.size === 1
-          ? [...registry.values()][0]
-          : undefined;
+    if (request.target === undefined && registry.size === 1) {
+      // The handler (and the safety guard in it) sees the target the request resolved to, so a
+      // rule naming one port also covers requests that leave the target out.
+      const [[id, only]] = [...registry] as [[string, TargetHandler]];
+      return only({ ...request, target: id }, principal, context);
+    }
+    const handle = request.target === undefined ? undefined : registry.get(request.target);
     if (handle) return handle(request, principal, context);
     const error = new CxpError(
       'UNKNOWN_TARGET',

@@ -27,6 +27,8 @@ export interface PtyPair {
   replug(): Promise<void>;
   /** Writes bytes as the device. */
   send(bytes: Uint8Array | string): void;
+  /** Writes as the device, waiting while the pty's small buffer is full (for writes of kilobytes). */
+  sendAll(bytes: Uint8Array | string, timeoutMs?: number): Promise<void>;
   /** Reads what the gateway wrote, waiting up to `timeoutMs` for at least `min` bytes. */
   receive(min: number, timeoutMs?: number): Promise<Buffer>;
   /** Whether the device end is open (between `unplug()` and `replug()` it is not). */
@@ -114,13 +116,25 @@ export async function createPtyPair(): Promise<PtyPair> {
     rmSync(device, { force: true });
   };
   await start();
-  return {
+  const pair: PtyPair = {
     gateway,
     device,
     unplug: kill,
     replug: start,
     get plugged() {
       return fd !== undefined;
+    },
+    async sendAll(bytes, timeoutMs = 5000) {
+      const b = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      const deadline = Date.now() + timeoutMs;
+      for (let at = 0; at < b.length;) {
+        const n = pair.sendSome(b.subarray(at));
+        if (n === undefined) throw new Error('unplugged');
+        at += n;
+        if (n > 0) continue;
+        if (Date.now() > deadline) throw new Error(`the pty took nothing for ${timeoutMs} ms`);
+        await new Promise((r) => setTimeout(r, 1));
+      }
     },
     sendSome(bytes) {
       if (fd === undefined) return undefined;
@@ -180,4 +194,5 @@ export async function createPtyPair(): Promise<PtyPair> {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  return pair;
 }

@@ -89,8 +89,8 @@ describe.skipIf(!hasSocat() && !ci)('serial garbage and oversize frames', () => 
   it('drops each oversize line once, counted, and keeps the next', async () => {
     const { pair, rig, errors, peak } = await setup({ type: 'line' });
     const long = `w=${'9'.repeat(5000)}\n`;
-    for (let i = 0; i < 3; i++) pair.send(long);
-    pair.send('w=1\n');
+    for (let i = 0; i < 3; i++) await pair.sendAll(long);
+    await pair.sendAll('w=1\n');
     await until(() => rig.store.value('world/scale-1/w') === 1, 5000, 'the short frame');
     expect((await errors())['FRAME_TOO_LARGE']).toBe(3);
     expect(peak()).toBeLessThanOrEqual(MAX_FRAME + 1);
