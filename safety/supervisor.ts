@@ -116,7 +116,7 @@ export class Supervisor {
         verdict: {
           allow: false,
           code: 'POLICY_DENIED',
-          message: `the safety rules could not evaluate ${request.action}: ${err instanceof Error ? err.message : String(err)}`,
+          message: `the safety rules could not evaluate the request: ${err instanceof Error ? err.message : String(err)}`,
           details: { kind: 'policy.evaluation_error' },
         },
       };
