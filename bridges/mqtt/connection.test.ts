@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { writeToStream } from 'mqtt-packet';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/cxp/clock.js';
@@ -104,6 +105,17 @@ describe('MqttConnection outbound flow control', () => {
     expect(seen.decongested).toBe(true);
     expect(c.congested).toBe(false);
   }, 30_000);
+
+  it('keeps mqtt-packet from pre-building its 65,536 number buffers (about 6 MiB of heap)', async () => {
+    const peer = await stalledPeer();
+    cleanups.push(() => new Promise((resolve) => peer.server.close(resolve)));
+    const c = connection(peer.url, new GatewayMetrics());
+    cleanups.push(() => c.stop());
+    await c.start();
+    const socket = await peer.socket;
+    cleanups.push(() => Promise.resolve(socket.destroy()));
+    expect(writeToStream.cacheNumbers).toBe(false);
+  });
 
   it('runs the decongestion callback at once when the socket is not congested', () => {
     const c = connection('mqtt://127.0.0.1:1', new GatewayMetrics());

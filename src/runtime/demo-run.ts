@@ -1,4 +1,3 @@
-import { ZebraEmulator } from '../../devices/zebra/emulator.js';
 import { printIssues, readConfig, runGateway } from './commands.js';
 import { demoPrinterEntry } from './demo.js';
 
@@ -9,6 +8,8 @@ import { demoPrinterEntry } from './demo.js';
  * (see README: "Try the demo").
  */
 export async function runDemo(path: string): Promise<number> {
+  // The emulator is needed only here: imported on demand, so `start` does not load it.
+  const { ZebraEmulator } = await import('../../devices/zebra/emulator.js');
   const emulator = await ZebraEmulator.start({ msPerLabel: 250 });
   const loaded = readConfig(path, '', (doc) => {
     const devices = Array.isArray(doc.devices) ? (doc.devices as unknown[]) : [];

@@ -112,13 +112,20 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     openOutbound: () => openOutbound(config, clock, metrics, logger),
     logger: logger.child({ component: 'mqtt' }),
   });
-  /** Readiness of every connection and plugin, checked by /readyz and by `ready()`. */
+  /**
+   * Readiness of every connection and plugin, checked by /readyz and by `ready()`. Plugins loaded
+   * lazily add theirs when the gateway starts, so a check goes to /readyz as it is added.
+   */
   const readiness: { name: string; check: () => { ready: boolean; detail: string } }[] = [];
+  const addReadinessCheck = (name: string, check: () => { ready: boolean; detail: string }): void => {
+    readiness.push({ name, check });
+    http?.addReadinessCheck(name, check);
+  };
   const connectionCheck = (c: MqttConnection) => () => ({
     ready: c.ready,
     detail: c.ready ? 'connected and subscribed' : c.connected ? 'subscribing' : 'broker not connected',
   });
-  readiness.push({ name: 'mqtt', check: connectionCheck(connection) });
+  addReadinessCheck('mqtt', connectionCheck(connection));
   /**
    * A connection of its own for a bridge's inbound traffic (same broker, same credentials, client id
    * suffixed): a bridge that pauses reading (queue policy `block`) holds only its own messages. It
@@ -137,7 +144,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
         Promise.resolve(new MemoryOutboundQueue({ maxMessages: 100, maxAgeMs: 60_000, clock })),
       logger: logger.child({ component: name }),
     });
-    readiness.push({ name, check: connectionCheck(own) });
+    addReadinessCheck(name, connectionCheck(own));
     return own;
   };
   lifecycle.add(connection);
@@ -183,9 +190,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     store,
     connection,
     openInboundConnection,
-    addReadinessCheck: (name, check) => {
-      readiness.push({ name, check });
-    },
+    addReadinessCheck,
     metrics,
     providers,
     maxMessageBytes: config.cxp.max_message_bytes,
@@ -207,7 +212,6 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     lifecycle.add(plugin.create({ config: entry, logger: child, clock, signal: abort.signal }, services));
   }
 
-  for (const { name, check } of readiness) http?.addReadinessCheck(name, check);
   http?.addReadinessCheck('lifecycle', () => ({
     ready: lifecycle.state === 'running',
     detail: lifecycle.state,

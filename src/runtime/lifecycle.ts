@@ -8,6 +8,11 @@ import { CxpError } from '../cxp/errors.js';
  */
 export interface Component {
   readonly name: string;
+  /**
+   * Loads and builds what `start` needs (e.g. a plugin's implementation module); optional. Every
+   * component is prepared, in order, before the first one starts.
+   */
+  prepare?(): Promise<void>;
   start(signal: AbortSignal): Promise<void>;
   /** Refuse new commands and input; optional. */
   quiesce?(): Promise<void> | void;
@@ -45,9 +50,19 @@ export class Lifecycle {
     this.#components.push(component);
   }
 
-  /** Starts every component in order; on a failure, stops what already started and rethrows. */
+  /**
+   * Prepares, then starts every component in order; on a failure, stops what already started and
+   * rethrows.
+   */
   async start(): Promise<void> {
     this.#state = 'starting';
+    for (const c of this.#components) {
+      try {
+        await c.prepare?.();
+      } catch (err) {
+        await this.#fail(c, 'failed to load', err);
+      }
+    }
     for (const c of this.#components) {
       const log = this.#options.logger.child({ component: c.name });
       try {
@@ -55,14 +70,18 @@ export class Lifecycle {
         this.#started.push(c);
         log.debug('started');
       } catch (err) {
-        log.error({ err }, 'failed to start');
-        this.#state = 'failed';
-        await this.stop();
-        this.#state = 'failed';
-        throw err;
+        await this.#fail(c, 'failed to start', err);
       }
     }
     this.#state = 'running';
+  }
+
+  async #fail(c: Component, what: string, err: unknown): Promise<never> {
+    this.#options.logger.child({ component: c.name }).error({ err }, what);
+    this.#state = 'failed';
+    await this.stop();
+    this.#state = 'failed';
+    throw err;
   }
 
   /** Idempotent ordered stop under the deadline. */

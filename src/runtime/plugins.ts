@@ -1,6 +1,7 @@
 import type { TObject } from '@sinclair/typebox';
 import type { Logger } from 'pino';
 import type { Clock } from '../cxp/clock.js';
+import { CxpError } from '../cxp/errors.js';
 import type { Component } from './lifecycle.js';
 
 /**
@@ -41,4 +42,69 @@ export class PluginRegistry<S = unknown> {
   kinds(): string[] {
     return [...this.#plugins.keys()].sort();
   }
+}
+
+/**
+ * A component whose implementation is imported and built only when the gateway starts, so a
+ * gateway pays in memory only for the plugins its config names. `load` is called once (by
+ * `prepare`, or by `start` when nothing prepared it); its failure is the component's start failure.
+ * `quiesce` and `stop` go to the loaded component; `stop` is idempotent, and stops a component that
+ * was built but never started (its constructor may have registered providers or checks).
+ */
+export class LazyComponent<T extends Component = Component> implements Component {
+  readonly name: string;
+  readonly #load: () => Promise<T>;
+  #loading: Promise<T> | undefined;
+  #inner: T | undefined;
+  #stopping: Promise<void> | undefined;
+
+  constructor(name: string, load: () => Promise<T>) {
+    this.name = name;
+    this.#load = load;
+  }
+
+  /** The implementation, once loaded. */
+  get inner(): T | undefined {
+    return this.#inner;
+  }
+
+  async prepare(): Promise<void> {
+    await this.#loaded();
+  }
+
+  async start(signal: AbortSignal): Promise<void> {
+    if (this.#stopped()) throw new CxpError('INTERNAL_ERROR', `${this.name} was stopped before it started`);
+    const inner = await this.#loaded();
+    if (this.#stopped()) return; // stopped while loading: stop() releases it
+    await inner.start(signal);
+  }
+
+  async quiesce(): Promise<void> {
+    await this.#inner?.quiesce?.();
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stopLoaded();
+    return this.#stopping;
+  }
+
+  async #stopLoaded(): Promise<void> {
+    const inner = await this.#loading?.catch(() => undefined);
+    await inner?.stop();
+  }
+
+  /** A method, not the field: a stop may come while start awaits the load. */
+  #stopped(): boolean {
+    return this.#stopping !== undefined;
+  }
+
+  #loaded(): Promise<T> {
+    this.#loading ??= this.#load().then((inner) => (this.#inner = inner));
+    return this.#loading;
+  }
+}
+
+/** See {@link LazyComponent}. */
+export function lazyComponent<T extends Component>(name: string, load: () => Promise<T>): LazyComponent<T> {
+  return new LazyComponent(name, load);
 }

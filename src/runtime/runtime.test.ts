@@ -68,6 +68,31 @@ describe('Lifecycle', () => {
     expect(life.state).toBe('failed');
     expect(log).toEqual(['start a', 'start b', 'quiesce a', 'stop a']);
   });
+
+  it('prepares every component, in order, before the first one starts; a failed prepare starts none', async () => {
+    const prepared = (log: string[], name: string, fail = false): Component => ({
+      ...recorder(log, name),
+      prepare: () => {
+        log.push(`prepare ${name}`);
+        return fail ? Promise.reject(new Error('no module')) : Promise.resolve();
+      },
+    });
+    const log: string[] = [];
+    const life = new Lifecycle({ logger, stopTimeoutMs: 1000 });
+    life.add(prepared(log, 'a'));
+    life.add(recorder(log, 'b'));
+    life.add(prepared(log, 'c'));
+    await life.start();
+    expect(log).toEqual(['prepare a', 'prepare c', 'start a', 'start b', 'start c']);
+
+    const failed: string[] = [];
+    const failing = new Lifecycle({ logger, stopTimeoutMs: 1000 });
+    failing.add(recorder(failed, 'a'));
+    failing.add(prepared(failed, 'b', true));
+    await expect(failing.start()).rejects.toThrow('no module');
+    expect(failing.state).toBe('failed');
+    expect(failed).toEqual(['prepare b']);
+  });
 });
 
 describe('CxpDispatcher', () => {

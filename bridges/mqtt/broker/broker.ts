@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { Aedes, type Client } from 'aedes';
+import type { Aedes, Client } from 'aedes';
 import type { Logger } from 'pino';
 import { CxpError, toCxpError } from '../../../src/cxp/errors.js';
 import { BrokerAccess } from './access.js';
@@ -156,7 +156,9 @@ export class EmbeddedBroker {
       certificateNameOf: (conn) => this.#certificateNames.get(conn),
       log: this.#log,
     });
-    const aedes = await Aedes.createBroker({
+    // aedes is imported only when the broker starts: a gateway on an external broker never loads it.
+    const { Aedes: AedesBroker } = await import('aedes');
+    const aedes = await AedesBroker.createBroker({
       connectTimeout: CONNECT_TIMEOUT_MS,
       drainTimeout: DRAIN_TIMEOUT_MS,
       authenticate: access.authenticate,

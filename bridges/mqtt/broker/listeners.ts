@@ -3,7 +3,6 @@ import { createServer as createNetServer, type AddressInfo, type Server, type So
 import type { Duplex } from 'node:stream';
 import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import type { Logger } from 'pino';
-import { WebSocketServer, createWebSocketStream } from 'ws';
 
 /** The socket-level side of the broker: TCP, TLS and WebSocket servers that hand streams over. */
 
@@ -128,6 +127,8 @@ export function listenTls(options: TlsListenerOptions): Promise<Listener> {
 }
 
 export async function listenWebSocket(options: WebSocketListenerOptions): Promise<Listener> {
+  // ws is imported only when a WebSocket listener is configured.
+  const { WebSocketServer, createWebSocketStream } = await import('ws');
   const http = createHttpServer((_req, res) => {
     res.writeHead(426, { 'content-type': 'text/plain' }).end('MQTT over WebSocket only\n');
   });

@@ -1,8 +1,13 @@
+import type { Logger } from 'pino';
 import { CxpError } from '../../../src/cxp/errors.js';
 import { checkGuards } from '../../../src/runtime/action-guard.js';
 import { registerTargetedAction } from '../../../src/runtime/targeted-action.js';
 import type { GatewayServices } from '../../mqtt/bridge/plugin.js';
 import { isPlainObject } from '../../../src/cxp/data-model.js';
+import type { Ros2Participant, Ros2Publication } from '../transport.js';
+import type { Ros2BridgeConfig } from './config.js';
+import type { RosMessageCodec } from './message-codec.js';
+import { toRos2Qos } from './settings.js';
 
 /** What one ROS 2 bridge offers the `ros2.publish` action. */
 export interface PublishTarget {
@@ -55,4 +60,55 @@ export function registerPublishTarget(services: GatewayServices, bridge: Publish
       });
     },
   );
+}
+
+export interface PublishActionOptions {
+  bridgeId: string;
+  /** The topics the action may write to (`publish_action` in config). */
+  routes: Ros2BridgeConfig['publish_action'];
+  codec: RosMessageCodec;
+  services: GatewayServices;
+  logger: Logger;
+  /** Each publication opened, for the bridge to close on stop. */
+  onPublication(pub: Ros2Publication): void;
+}
+
+/**
+ * Opens the topics `ros2.publish` may write to and offers them to the action; returns the removal,
+ * or undefined when no topic could be opened.
+ */
+export function openPublishAction(p: Ros2Participant, o: PublishActionOptions): (() => void) | undefined {
+  const allowed = new Map<string, { type: string; pub: Ros2Publication }>();
+  o.routes.forEach((r, i) => {
+    const pub = p.advertise(r.topic, r.type, toRos2Qos(r.qos));
+    if (pub.ok) {
+      o.onPublication(pub.value);
+      allowed.set(r.topic, { type: r.type, pub: pub.value });
+    } else o.logger.error({ route: `/publish_action/${i}`, err: pub.error }, 'ROS 2 publication not created');
+  });
+  if (allowed.size === 0) return undefined;
+  return registerPublishTarget(o.services, {
+    id: o.bridgeId,
+    publish: (topic, type, message) => {
+      const entry = allowed.get(topic);
+      if (!entry)
+        return {
+          ok: false,
+          error: new CxpError('POLICY_DENIED', `${topic} is not open to ros2.publish`, {
+            details: { allowed: [...allowed.keys()] },
+          }),
+        };
+      if (type !== undefined && type !== entry.type)
+        return {
+          ok: false,
+          error: new CxpError('INVALID_PARAMS', `${topic} carries ${entry.type}, not ${type}`),
+        };
+      const cdr = o.codec.encode(entry.type, message);
+      if (!cdr.ok) return { ok: false, error: cdr.error };
+      const sent = entry.pub.publish(cdr.value);
+      if (!sent.ok) return { ok: false, error: sent.error };
+      o.services.metrics.messagesOut.inc({ route: `ros2:${o.bridgeId}`, kind: 'action' });
+      return { ok: true, bytes: cdr.value.byteLength };
+    },
+  });
 }

@@ -1,5 +1,6 @@
 import { encodeTrusted, parseBytes } from '../../../src/cxp/codec.js';
 import { fail, ok, type Result } from '../../../src/cxp/errors.js';
+import type { ContributionInput } from '../../../src/context/contribution.js';
 import { pick } from '../../mqtt/bridge/ingest.js';
 import { DEFAULT_QOS, SENSOR_DATA_QOS, type Ros2Qos } from '../transport.js';
 import type { QosConfig, Ros2BridgeConfig } from './config.js';
@@ -51,6 +52,42 @@ export function headerStampMs(value: unknown): number | undefined {
   const { sec, nanosec } = stamp as { sec?: unknown; nanosec?: unknown };
   if (typeof sec !== 'number' || typeof nanosec !== 'number' || sec <= 0) return undefined;
   return sec * 1000 + nanosec / 1e6;
+}
+
+/** A sample of an `ingest` route as a context contribution: the message, or the route's field of it. */
+export function toContribution(
+  codec: RosMessageCodec,
+  r: Ros2BridgeConfig['ingest'][number],
+  cdr: Uint8Array,
+): Result<ContributionInput> {
+  const decoded = codec.decode(r.type, cdr);
+  if (!decoded.ok) return decoded;
+  const value = r.field === undefined ? decoded.value : pick(decoded.value, r.field);
+  if (value === undefined) return fail('INVALID_PARAMS', `field "${r.field ?? ''}" is not in ${r.type}`);
+  const input: ContributionInput = {
+    ref: r.ref,
+    source: `ros2:${r.topic}`,
+    value,
+    confidence: r.confidence,
+    kind: 'ros2',
+    via: [`ros2:${r.topic}`],
+  };
+  const stamp = headerStampMs(decoded.value);
+  if (stamp !== undefined) input.stamp = stamp;
+  if (r.retention !== undefined) input.policy = { retention_ttl: r.retention };
+  return ok(input);
+}
+
+/**
+ * ROS reliable pairs with MQTT QoS 1 or 2, best effort with QoS 0 (docs/ros2.md). A route that
+ * mixes them works, with the weaker guarantee: what to say once when such a route opens.
+ */
+export function qosMismatch(reliability: Ros2Qos['reliability'], mqttQos: 0 | 1 | 2): string | undefined {
+  if (reliability === 'reliable' && mqttQos === 0)
+    return 'reliable ROS topic routed at MQTT QoS 0: the MQTT leg may lose messages';
+  if (reliability === 'best_effort' && mqttQos > 0)
+    return 'best-effort ROS topic routed at MQTT QoS >= 1: the ROS leg may lose messages';
+  return undefined;
 }
 
 /** A ROS sample as an MQTT payload: raw CDR, or the JSON mapping as JSON or MessagePack. */

@@ -81,7 +81,7 @@ describe.skipIf(skip)('IPP press provider against ippeveprinter', () => {
     expect(run.results.map((r) => r.status).at(-1)).toBe('succeeded');
     const printerJobId = (final.result as { metadata: { printer_job_id: number } }).metadata.printer_job_id;
     // The printer's own record of the job: Get-Job-Attributes, read as raw IPP values.
-    const provider = rig.providers.get('press') as import('../../../devices/ipp/plugin.js').IppProvider;
+    const provider = rig.providers.get('press') as import('../../../devices/ipp/provider.js').IppProvider;
     const answer = await provider.press.client.send('Get-Job-Attributes', {
       operation: { 'job-id': printerJobId, 'requested-attributes': ['finishings'] },
     });
@@ -105,7 +105,7 @@ describe.skipIf(skip)('IPP press provider against ippeveprinter', () => {
       const final = await run.final(30_000);
       expect(final.status, finishing).toBe('succeeded');
       const id = (final.result as { metadata: { printer_job_id: number } }).metadata.printer_job_id;
-      const provider = rig.providers.get('press') as import('../../../devices/ipp/plugin.js').IppProvider;
+      const provider = rig.providers.get('press') as import('../../../devices/ipp/provider.js').IppProvider;
       const answer = await provider.press.client.send('Get-Job-Attributes', {
         operation: { 'job-id': id, 'requested-attributes': ['finishings'] },
       });
@@ -126,7 +126,7 @@ describe.skipIf(skip)('IPP press provider against ippeveprinter', () => {
       error: { code: 'INVALID_PARAMS', details: { refused: [{ attribute: 'finishings', value: 'fold-z' }] } },
     });
     const provider = rig.providers.get('press');
-    const ipp = (provider as import('../../../devices/ipp/plugin.js').IppProvider).press.client;
+    const ipp = (provider as import('../../../devices/ipp/provider.js').IppProvider).press.client;
     const jobs = await ipp.send('Get-Jobs', { operation: { 'which-jobs': 'all' } });
     if (!jobs.ok) throw jobs.error;
     expect(jobs.value.jobs).toEqual([]);

@@ -6,7 +6,7 @@ import { checkTier, validateMatrix } from '../../../src/capability/matrix.js';
 import { freePort } from '../../helpers/peers.js';
 import { until } from '../../helpers/gateway-harness.js';
 import { zebraRig, type ZebraRig } from '../../helpers/zebra.js';
-import type { ZebraProvider } from '../../../devices/zebra/plugin.js';
+import type { ZebraProvider } from '../../../devices/zebra/provider.js';
 
 /**
  * The Zebra provider against the in-repo 9100 emulator over real TCP: jobs through CXP actions,

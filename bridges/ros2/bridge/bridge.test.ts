@@ -17,7 +17,8 @@ import { FakeNetwork, FakeTransport } from '../fake/transport.js';
 import { DEFAULT_QOS } from '../transport.js';
 import { cdrText, stringCdr } from '../transport-contract.js';
 import { Ros2BridgeConfig } from './config.js';
-import { networkSettings, Ros2Bridge, toRos2Qos } from './plugin.js';
+import { Ros2Bridge } from './bridge.js';
+import { networkSettings, toRos2Qos } from './settings.js';
 import { createDefaultCatalogs } from '../../../src/capability/catalogs.js';
 import { ProviderRegistry } from '../../../src/capability/providers.js';
 
