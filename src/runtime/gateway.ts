@@ -24,6 +24,7 @@ import { Lifecycle, type Component, type LifecycleState } from './lifecycle.js';
 import { GatewayMetrics } from './metrics.js';
 import { gatewayTelemetry } from './telemetry.js';
 import type { PluginRegistry } from './plugins.js';
+import { SafetyService } from './safety-service.js';
 import type { SecretReader } from './secrets.js';
 
 export interface GatewayDeps {
@@ -48,6 +49,8 @@ export interface Gateway {
   readonly binding: CxpMqttBinding;
   readonly dispatcher: CxpDispatcher;
   readonly metrics: GatewayMetrics;
+  /** The safety supervisor, when `safety.enabled`. */
+  readonly safety: SafetyService | undefined;
 }
 
 /**
@@ -186,6 +189,28 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     binding.publishCapabilities();
   });
 
+  const safety = config.safety.enabled
+    ? new SafetyService({
+        config: config.safety,
+        store,
+        clock,
+        messages,
+        dispatcher,
+        metrics,
+        logger: logger.child({ component: 'safety' }),
+        bootId: ids.next(),
+        publish: (topic, payload, options) => {
+          connection.publish(topic, payload, options);
+        },
+        topics: {
+          safety: binding.topics.safety,
+          safetyActive: binding.topics.safetyActive,
+          heartbeat: `${binding.topics.safety}/heartbeat`,
+        },
+      })
+    : undefined;
+  if (safety) lifecycle.add(safety);
+
   const services: GatewayServices = {
     store,
     connection,
@@ -200,8 +225,8 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
       messages,
       ids,
       previewMinIntervalMs: config.cxp.preview_min_interval_ms,
-      // The safety supervisor (a later issue) provides the guards; until then actions fail closed.
-      guards: () => [],
+      // The safety supervisor's guard; without a supervisor, actions that move things fail closed.
+      guards: () => (safety ? [safety.guard] : []),
     },
   };
   const abort = new AbortController();
@@ -217,7 +242,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     detail: lifecycle.state,
   }));
   const ready = () => readiness.every((r) => r.check().ready);
-  return { config, lifecycle, store, http, broker, connection, binding, dispatcher, metrics, ready };
+  return { config, lifecycle, store, http, broker, connection, binding, dispatcher, metrics, ready, safety };
 }
 
 /** The gateway's health for telemetry, from its lifecycle and its connections. */

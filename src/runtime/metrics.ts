@@ -96,6 +96,12 @@ export class GatewayMetrics {
     labelNames: ['port'] as const,
     registers: [this.registry],
   });
+  readonly safetyEvents = new Counter({
+    name: 'cxp_edge_safety_events_total',
+    help: 'SAFETY_EVENTs emitted, per severity and state.',
+    labelNames: ['severity', 'state'] as const,
+    registers: [this.registry],
+  });
   readonly jobs = new Counter({
     name: 'cxp_edge_print_jobs_total',
     help: 'Print jobs that reached a final state, per printer and state (completed, canceled, aborted, failed).',

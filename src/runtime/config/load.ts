@@ -3,6 +3,8 @@ import { Value } from '@sinclair/typebox/value';
 import { parseDocument } from 'yaml';
 import { isPlainObject } from '../../cxp/data-model.js';
 import { BrokerConfig, checkBrokerSecurity } from '../../../bridges/mqtt/broker/config.js';
+import { SafetySection } from '../../../safety/config.js';
+import { checkSafetyConfig } from '../../../safety/config-check.js';
 import type { PluginRegistry } from '../plugins.js';
 import {
   ContextSection,
@@ -50,6 +52,7 @@ export const ConfigSchema = Type.Object(
       default: [],
       description: 'Device plugin instances (kind: zebra, ipp, ...).',
     }),
+    safety: SafetySection,
   },
   { additionalProperties: false, title: 'cxp-edge configuration' },
 );
@@ -159,6 +162,8 @@ function crossChecks(config: GatewayConfig, issues: ConfigIssue[]): void {
   if (!config.broker.enabled && config.mqtt.url === undefined) {
     issues.push({ path: '/mqtt/url', message: 'required when the embedded broker is disabled' });
   }
+  for (const p of checkSafetyConfig(config.safety))
+    issues.push({ path: `/safety${p.path}`, message: p.message });
   if (config.mqtt.reconnect.max_ms < config.mqtt.reconnect.initial_ms) {
     issues.push({ path: '/mqtt/reconnect/max_ms', message: 'must not be below initial_ms' });
   }
