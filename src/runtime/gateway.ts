@@ -219,6 +219,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
     metrics,
     providers,
     maxMessageBytes: config.cxp.max_message_bytes,
+    ...(safety ? { safety } : {}),
     cxp: {
       dispatcher,
       provider,

@@ -11,6 +11,7 @@ import type { ContextProvider } from '../../../src/context/sparse/provider.js';
 import type { MessageFactory } from '../../../src/cxp/message.js';
 import type { IdGenerator } from '../../../src/cxp/ids.js';
 import type { ActionGuard } from '../../../src/runtime/action-guard.js';
+import type { MessageOf } from '../../../src/cxp/schema/index.js';
 import type { ProviderRegistry } from '../../../src/capability/providers.js';
 import type { InboundMessage, MqttConnection } from '../connection.js';
 import { checkBridgeConfig, MqttBridgeConfig } from './config.js';
@@ -44,6 +45,8 @@ export interface GatewayServices {
     /** Guards every action that writes to a device or robot must pass (none yet: fail closed). */
     guards: () => readonly ActionGuard[];
   };
+  /** The safety supervisor's events, when it runs (the ROS 2 bridge republishes them). */
+  safety?: { onEvent(listener: (event: MessageOf<'SAFETY_EVENT'>) => void): () => void };
 }
 
 /** Ingest messages applied to the store per turn of the event loop (one store version per batch). */

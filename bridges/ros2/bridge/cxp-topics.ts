@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../../src/cxp/clock.js';
 import { encodeTrusted } from '../../../src/cxp/codec.js';
 import { decodeMessage, encodeMessage } from '../../../src/cxp/message.js';
-import type { CxpMessage } from '../../../src/cxp/schema/index.js';
+import type { CxpMessage, MessageOf } from '../../../src/cxp/schema/index.js';
 import type { GatewayServices } from '../../mqtt/bridge/plugin.js';
 import {
   DEFAULT_QOS,
@@ -22,6 +22,7 @@ import type { RosMessageCodec } from './message-codec.js';
  */
 
 const STRING = 'std_msgs/msg/String';
+const DIAGNOSTIC_ARRAY = 'diagnostic_msgs/msg/DiagnosticArray';
 const LATCHED: Ros2Qos = { ...DEFAULT_QOS, durability: 'transient_local', depth: 1 };
 const STREAM: Ros2Qos = { ...DEFAULT_QOS, depth: 100 };
 /** Requests waiting to be answered; beyond, the oldest is dropped and counted. */
@@ -33,7 +34,9 @@ export class CxpRos2Topics {
   readonly #logger: Logger;
   readonly #clock: Clock;
   readonly #route: string;
-  readonly #pubs: Partial<Record<'preview' | 'diff' | 'out', Ros2Publication>> = {};
+  readonly #pubs: Partial<Record<'preview' | 'diff' | 'out' | 'safety', Ros2Publication>> = {};
+  #diagnostics: Ros2Publication | undefined;
+  #unsubscribeSafety: (() => void) | undefined;
   #sub: Ros2Subscription | undefined;
   #unsubscribe: (() => void) | undefined;
   #previewTimer: NodeJS.Timeout | undefined;
@@ -62,11 +65,18 @@ export class CxpRos2Topics {
       ['preview', '/cxp/preview', LATCHED],
       ['diff', '/cxp/diff', STREAM],
       ['out', '/cxp/out', STREAM],
+      ['safety', '/cxp/safety_event', STREAM],
     ] as const) {
       const pub = p.advertise(topic, STRING, qos);
       if (pub.ok) this.#pubs[name] = pub.value;
       else this.#logger.error({ err: pub.error, topic }, 'CXP topic not advertised');
     }
+    const diag = p.advertise('/diagnostics', DIAGNOSTIC_ARRAY, STREAM);
+    if (diag.ok) this.#diagnostics = diag.value;
+    else this.#logger.error({ err: diag.error }, '/diagnostics not advertised');
+    this.#unsubscribeSafety = this.#s.safety?.onEvent((event) => {
+      this.#safetyEvent(event);
+    });
     const sub = p.subscribe('/cxp/in', STRING, STREAM, (sample) => {
       this.#onRequest(sample.cdr);
     });
@@ -86,6 +96,8 @@ export class CxpRos2Topics {
     clearTimeout(this.#previewTimer);
     this.#unsubscribe?.();
     this.#sub?.close();
+    this.#unsubscribeSafety?.();
+    this.#diagnostics?.close();
     for (const pub of Object.values(this.#pubs)) pub.close();
   }
 
@@ -105,7 +117,21 @@ export class CxpRos2Topics {
     this.#send('preview', encodeMessage(this.#s.cxp.provider.preview({}), 'json'));
   }
 
-  #send(which: 'preview' | 'diff' | 'out', json: Uint8Array): void {
+  /**
+   * A SAFETY_EVENT on `/cxp/safety_event` (JSON in std_msgs/String) and as a DiagnosticStatus on
+   * `/diagnostics`, so rqt_robot_monitor and diagnostic aggregators see it.
+   */
+  #safetyEvent(event: MessageOf<'SAFETY_EVENT'>): void {
+    if (!this.#open) return;
+    this.#send('safety', encodeMessage(event, 'json'));
+    if (!this.#diagnostics) return;
+    const cdr = this.#codec.encode(DIAGNOSTIC_ARRAY, diagnosticArray(event));
+    const sent = cdr.ok ? this.#diagnostics.publish(cdr.value) : cdr;
+    if (!sent.ok) this.#s.metrics.errors.inc({ route: this.#route, code: sent.error.code });
+    else this.#s.metrics.messagesOut.inc({ route: this.#route, kind: 'diagnostics' });
+  }
+
+  #send(which: 'preview' | 'diff' | 'out' | 'safety', json: Uint8Array): void {
     const pub = this.#pubs[which];
     if (!pub) return;
     const cdr = this.#codec.encode(STRING, { data: Buffer.from(json).toString('utf8') });
@@ -178,4 +204,32 @@ export class CxpRos2Topics {
   #reply(replies: CxpMessage[]): void {
     for (const r of replies) this.#send('out', encodeMessage(r, 'json'));
   }
+}
+
+/** One DiagnosticStatus for a SAFETY_EVENT: level from its diag_level, named by its condition. */
+export function diagnosticArray(event: MessageOf<'SAFETY_EVENT'>): unknown {
+  const { stamp } = event.timebase;
+  const values: [string, string][] = [
+    ['severity', event.severity],
+    ['state', event.state],
+    ['kind', event.kind],
+    ['latched', String(event.latched)],
+    ['recommended_action', event.recommended_action],
+    ['frame_id', event.frame.frame_id],
+    ['seq', String(event.seq)],
+    ['boot_id', event.boot_id],
+    ['assurance', event.assurance],
+  ];
+  return {
+    header: { stamp, frame_id: event.frame.frame_id },
+    status: [
+      {
+        level: event.diag_level ?? (event.state === 'CLEARED' ? 0 : 2),
+        name: `cxp_edge/safety/${event.condition_key}`,
+        message: event.message,
+        hardware_id: event.subject?.id ?? '',
+        values: values.map(([key, value]) => ({ key, value })),
+      },
+    ],
+  };
 }
