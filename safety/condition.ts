@@ -25,7 +25,7 @@ export interface ConditionSpec {
 export type ConditionState = 'RAISED' | 'ACKNOWLEDGED' | 'CLEARED';
 
 export type ChangeKind =
-  'raised' | 'reraised' | 'escalated' | 'latched' | 'returned' | 'acknowledged' | 'cleared';
+  'raised' | 'reraised' | 'escalated' | 'latched' | 'returned' | 'acknowledged' | 'cleared' | 'restored';
 
 export interface Audit {
   by: string;
@@ -113,6 +113,33 @@ export class Condition {
 
   get severity(): Severity {
     return this.#severity;
+  }
+
+  /**
+   * A latched condition saved before a restart, open again: still active until its rule sees the
+   * input normal, so it cannot be reset on the strength of the restart alone.
+   */
+  restore(saved: {
+    instance: number;
+    severity: Severity;
+    acked: boolean;
+    occurrences: number;
+    firstRaisedAt: number;
+    now: number;
+  }): Change {
+    this.#state = saved.acked ? 'ACKNOWLEDGED' : 'RAISED';
+    this.#instance = saved.instance;
+    this.#severity = saved.severity;
+    this.#acked = saved.acked;
+    this.#occurrences = saved.occurrences;
+    this.#firstRaisedAt = saved.firstRaisedAt;
+    this.#lastSeenAt = saved.now;
+    this.#active = true;
+    this.#raw = true;
+    this.#rawSince = saved.now;
+    this.#activeSince = saved.now;
+    this.#latched = true;
+    return this.#change('restored');
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 } from './condition.js';
 import type { FaultRule, SafetySection } from './config.js';
 import { appliesTo, compilePolicy, type PolicyCheck, type Violation } from './policy.js';
+import type { SavedCondition } from './persist.js';
 import { compileTargets, requestTarget, type TargetPattern } from './targets.js';
 import { createWatcher, type ConditionInput, type Watcher } from './watchers.js';
 
@@ -57,6 +58,9 @@ interface Entry {
 
 /** Conditions held at most; beyond it new subjects are not tracked (counted in `overflow`). */
 export const MAX_CONDITIONS = 10_000;
+
+/** The rule id of the supervisor's own faults. */
+export const SUPERVISOR_RULE = 'supervisor';
 
 const RANK: Record<Severity, number> = { INFO: 0, WARNING: 1, PROTECTIVE: 2, EMERGENCY: 3 };
 
@@ -194,6 +198,99 @@ export class Supervisor {
       this.#entries.delete(key);
     }
     return { reset, refused };
+  }
+
+  /** Open latched conditions, to save across a restart (first-raised times as wall ms). */
+  latched(toWall: (monotonicMs: number) => number): SavedCondition[] {
+    return [...this.#entries.values()]
+      .filter((e) => e.condition.open && e.condition.latched)
+      .map((e) => {
+        const snap = e.condition.snapshot();
+        return {
+          key: e.condition.key,
+          rule_id: e.ruleId,
+          kind: e.kind,
+          subject: e.subject,
+          message: e.message,
+          severity: snap.severity,
+          acked: snap.acked,
+          instance: snap.instance,
+          occurrences: snap.occurrences,
+          first_raised_at: Math.round(toWall(snap.firstRaisedAt)),
+        };
+      });
+  }
+
+  /**
+   * Opens saved latched conditions again (still active until their rule sees the input normal).
+   * Those whose rule is no longer configured are returned and not restored.
+   */
+  restore(
+    saved: readonly SavedCondition[],
+    now: number,
+    toMonotonic: (wallMs: number) => number,
+  ): SavedCondition[] {
+    const orphans: SavedCondition[] = [];
+    for (const c of saved) {
+      if (c.rule_id === SUPERVISOR_RULE) {
+        // The supervisor's own fault outlives a restart until someone resets it.
+        this.raiseSupervisorFault(c.kind, c.message, now);
+        continue;
+      }
+      const w = this.#watchers.find((x) => x.watcher.rule.id === c.rule_id);
+      if (!w || this.#entries.has(c.key)) {
+        orphans.push(c);
+        continue;
+      }
+      w.watcher.seed?.(c.subject, c.kind);
+      const input: ConditionInput = {
+        subject: c.subject,
+        kind: c.kind,
+        present: true,
+        severity: c.severity,
+        message: c.message,
+        dataQuality: 'UNKNOWN',
+      };
+      const e = this.#entry(w.watcher.rule, c.key, input, w.interlocks);
+      const change = e.condition.restore({
+        instance: c.instance,
+        severity: c.severity,
+        acked: c.acked,
+        occurrences: c.occurrences,
+        firstRaisedAt: toMonotonic(c.first_raised_at),
+        now,
+      });
+      this.#draft(e, change.kind, change.snapshot, now);
+    }
+    return orphans;
+  }
+
+  /**
+   * A fault of the supervisor itself (a state file it could not read): latched EMERGENCY that
+   * interlocks every action until acknowledged and reset.
+   */
+  raiseSupervisorFault(kind: string, message: string, now: number): void {
+    const key = `${SUPERVISOR_RULE}#${kind}`;
+    const e =
+      this.#entries.get(key) ??
+      this.#entry(
+        {
+          kind: 'range',
+          id: SUPERVISOR_RULE,
+          ref: 'safety/supervisor',
+          severity: 'EMERGENCY',
+          latch: 'immediate',
+          raise_after_ms: 0,
+          clear_after_ms: 0,
+          interlocks: ['*'],
+        },
+        key,
+        { subject: 'supervisor', kind, present: true, severity: 'EMERGENCY', message, dataQuality: 'BAD' },
+        compileTargets(['*']),
+      );
+    this.#publish(e, e.condition.input(true, now), now);
+    // The fault is a moment, not a state: it stays latched (interlocking) until reset.
+    this.#publish(e, e.condition.input(false, now), now);
   }
 
   /** Conditions not cleared, most severe first. */

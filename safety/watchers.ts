@@ -29,6 +29,8 @@ export interface Watcher {
   tick(now: number): ConditionInput[];
   /** When tick can next give a different answer (a time after `now`), if ever without new input. */
   nextDeadline(now: number): number | undefined;
+  /** A restored condition of this rule: remember it, so the input returning to normal is seen. */
+  seed?(subject: string, kind: string): void;
 }
 
 function matcher(pattern: string): (ref: string) => boolean {
@@ -156,6 +158,14 @@ export function rangeProblem(
     : { invalid: false, message: `${v} outside [${rule.min ?? '-inf'}, ${rule.max ?? 'inf'}]` };
 }
 
+/** The device error code of a fault kind (deviceKind's inverse). */
+export function deviceCode(kind: string): string {
+  if (kind === 'fault.serial_disconnect' || kind === 'fault.device_offline') return 'DEVICE_OFFLINE';
+  if (kind === 'fault.actuator_jam') return 'MEDIA_JAM';
+  if (kind === 'fault.heartbeat_stale') return 'DEVICE_SILENT';
+  return kind.replace(/^fault\.device_/, '').toUpperCase();
+}
+
 /** The fault kind of a device error code. */
 export function deviceKind(ref: string, code: string): string {
   if (code === 'DEVICE_OFFLINE')
@@ -171,6 +181,11 @@ function deviceWatcher(rule: Extract<FaultRule, { kind: 'device' }>): Watcher {
   const held = new Map<string, Set<string>>();
   return {
     rule,
+    seed(subject, kind) {
+      const codes = held.get(subject) ?? new Set<string>();
+      codes.add(deviceCode(kind));
+      held.set(subject, codes);
+    },
     observe(ref, value) {
       if (!patterns.some((m) => m(ref))) return [];
       const now = new Map<string, string>();

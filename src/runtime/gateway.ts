@@ -199,6 +199,7 @@ export function buildGateway(config: GatewayConfig, deps: GatewayDeps): Gateway 
         metrics,
         logger: logger.child({ component: 'safety' }),
         bootId: ids.next(),
+        stateDir: config.gateway.state_dir,
         publish: (topic, payload, options) => {
           connection.publish(topic, payload, options);
         },

@@ -1,3 +1,5 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { isPlainObject } from '../cxp/data-model.js';
@@ -9,6 +11,7 @@ import type { Frame } from '../cxp/schema/safety-event.js';
 import type { ContextStore } from '../context/store.js';
 import type { SafetySection } from '../../safety/config.js';
 import { eventBody } from '../../safety/event.js';
+import { parseLatched, serializeLatched } from '../../safety/persist.js';
 import { Supervisor, type EventDraft } from '../../safety/supervisor.js';
 import type { ActionGuard } from './action-guard.js';
 import type { CxpDispatcher } from './dispatcher.js';
@@ -31,6 +34,8 @@ export interface SafetyServiceOptions {
   metrics: GatewayMetrics;
   logger: Logger;
   bootId: string;
+  /** Where latched conditions are kept across restarts (`<state_dir>/safety/latched.json`). */
+  stateDir: string;
   /** Publishes on the gateway's MQTT connection. */
   publish(topic: string, payload: Uint8Array, options: { qos: 0 | 1; retain: boolean }): void;
   topics: { safety: string; safetyActive: string; heartbeat: string };
@@ -52,6 +57,9 @@ export class SafetyService implements Component {
   #heartbeat: NodeJS.Timeout | undefined;
   #unsubscribe: (() => void) | undefined;
   #running = false;
+  /** The latched set last written (or attempted), to write only on change. */
+  #saved = '';
+  #restoring = false;
 
   constructor(options: SafetyServiceOptions) {
     this.#o = options;
@@ -81,9 +89,83 @@ export class SafetyService implements Component {
     return () => this.#listeners.delete(listener);
   }
 
+  get #file(): string {
+    return join(this.#o.stateDir, 'safety', 'latched.json');
+  }
+
+  /** Latched conditions saved before the restart come back open; an unreadable file is a fault. */
+  #restore(now: number): void {
+    let text: string;
+    try {
+      text = readFileSync(this.#file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.#persistenceFault(`latched state unreadable: ${(err as Error).message}`, now);
+      return;
+    }
+    const parsed = parseLatched(text);
+    if (!parsed.ok) {
+      const aside = `${this.#file}.corrupt-${String(this.#o.clock.now())}`;
+      try {
+        renameSync(this.#file, aside);
+      } catch {
+        // kept in place: the next start reports it again
+      }
+      this.#persistenceFault(`latched state file corrupt (${parsed.reason}); kept as ${aside}`, now);
+      return;
+    }
+    const wall = this.#o.clock.now();
+    this.#restoring = true;
+    const orphans = this.supervisor.restore(parsed.state.conditions, now, (w) => now - (wall - w));
+    this.#restoring = false;
+    for (const o of orphans)
+      this.#o.logger.warn(
+        { key: o.key, rule: o.rule_id },
+        'latched condition not restored: its rule is gone',
+      );
+    this.#save();
+  }
+
+  #persistenceFault(message: string, now: number): void {
+    this.#o.logger.error({ file: this.#file }, message);
+    this.supervisor.raiseSupervisorFault('fault.persistence', message, now);
+  }
+
+  /** Writes the latched set when it changed: temp file, fsync, rename (atomic), before publishing. */
+  #save(): void {
+    if (this.#restoring) return;
+    const now = performance.now();
+    const wall = this.#o.clock.now();
+    const conditions = this.supervisor.latched((m) => wall - (now - m));
+    const key = JSON.stringify(conditions);
+    if (key === this.#saved) return;
+    this.#saved = key;
+    const text = serializeLatched({
+      format: 'cxp-edge/safety-latched/1',
+      boot_id: this.#o.bootId,
+      saved_at: wall,
+      conditions,
+    });
+    try {
+      mkdirSync(join(this.#o.stateDir, 'safety'), { recursive: true });
+      const tmp = `${this.#file}.tmp`;
+      const fd = openSync(tmp, 'w', 0o600);
+      try {
+        writeSync(fd, text);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.#file);
+    } catch (err) {
+      this.#persistenceFault(`latched state not saved: ${(err as Error).message}`, now);
+    }
+  }
+
   start(): Promise<void> {
     this.#running = true;
     const now = performance.now();
+    this.#restore(now);
     for (const ref of this.#o.store.sortedRefs()) this.supervisor.observe(ref, this.#o.store.value(ref), now);
     this.#unsubscribe = this.#o.store.onChange((change) => {
       const t = performance.now();
@@ -153,6 +235,8 @@ export class SafetyService implements Component {
       frame,
       sync: { method: 'none', state: 'UNKNOWN' },
     });
+    // Persisted before the event goes out: a transition reported is a transition that survives.
+    if (draft.change !== 'refused') this.#save();
     const event = o.messages.create('SAFETY_EVENT', body);
     if (event.id !== undefined) this.#lastEventId.set(draft.key, event.id);
     o.metrics.safetyEvents.inc({ severity: draft.severity, state: body.state });
