@@ -73,6 +73,18 @@ describe('Supervisor: heartbeats', () => {
     expect(changes()).toContain('cleared:hb:world/robot/heartbeat#fault.heartbeat_missing');
   });
 
+  it('keeps a deadline that passed unreported pending, so a busy loop fires it at once (bench/safety finding)', () => {
+    const { s, changes } = make([{ ...heartbeat, ref: 'world/robots/*/heartbeat' }]);
+    s.observe('world/robots/a/heartbeat', 1, 0);
+    s.observe('world/robots/b/heartbeat', 1, 300);
+    // the loop was busy past a's deadline (500); an update of b arrives before any tick
+    s.observe('world/robots/b/heartbeat', 2, 520);
+    expect(s.nextDeadline(520)).toBe(500); // due now, not at b's deadline or the periodic tick
+    s.tick(520);
+    expect(changes()).toEqual(['raised:hb:world/robots/a/heartbeat#fault.heartbeat_stale']);
+    expect(s.nextDeadline(520)).toBe(1020);
+  });
+
   it('watches every ref a selector matches, and ignores removals as updates', () => {
     const { s, changes } = make([{ ...heartbeat, ref: 'world/robots/*/heartbeat' }]);
     s.observe('world/robots/a/heartbeat', 1, 0);

@@ -53,6 +53,9 @@ export function createWatcher(rule: FaultRule, startedAt: number): Watcher {
 function heartbeatWatcher(rule: Extract<FaultRule, { kind: 'heartbeat' }>, startedAt: number): Watcher {
   const matches = matcher(rule.ref);
   const seen = new Map<string, number>();
+  /** Refs whose staleness a tick has reported (their deadline is no longer pending). */
+  const reported = new Set<string>();
+  let missingReported = false;
   const grace = rule.startup_grace_ms ?? rule.timeout_ms;
   const input = (subject: string, kind: string, present: boolean, message: string): ConditionInput => ({
     subject,
@@ -68,6 +71,7 @@ function heartbeatWatcher(rule: Extract<FaultRule, { kind: 'heartbeat' }>, start
       if (!matches(ref) || value === undefined) return [];
       const first = !seen.has(ref);
       seen.set(ref, now);
+      reported.delete(ref);
       const out = [input(ref, 'fault.heartbeat_stale', false, `${ref} updated`)];
       if (first) out.push(input(rule.ref, 'fault.heartbeat_missing', false, `${ref} seen`));
       return out;
@@ -76,17 +80,19 @@ function heartbeatWatcher(rule: Extract<FaultRule, { kind: 'heartbeat' }>, start
       const out: ConditionInput[] = [];
       for (const [ref, last] of seen) {
         const age = now - last;
-        if (age >= rule.timeout_ms)
-          out.push(
-            input(
-              ref,
-              'fault.heartbeat_stale',
-              true,
-              `${ref} not updated for ${Math.round(age)} ms (timeout ${rule.timeout_ms} ms)`,
-            ),
-          );
+        if (age < rule.timeout_ms) continue;
+        reported.add(ref);
+        out.push(
+          input(
+            ref,
+            'fault.heartbeat_stale',
+            true,
+            `${ref} not updated for ${Math.round(age)} ms (timeout ${rule.timeout_ms} ms)`,
+          ),
+        );
       }
-      if (seen.size === 0 && now - startedAt >= grace)
+      missingReported = seen.size === 0 && now - startedAt >= grace;
+      if (missingReported)
         out.push(
           input(
             rule.ref,
@@ -97,10 +103,13 @@ function heartbeatWatcher(rule: Extract<FaultRule, { kind: 'heartbeat' }>, start
         );
       return out;
     },
-    nextDeadline(now) {
-      let next = seen.size === 0 && startedAt + grace > now ? startedAt + grace : Infinity;
-      for (const last of seen.values())
-        if (last + rule.timeout_ms > now) next = Math.min(next, last + rule.timeout_ms);
+    /**
+     * Every deadline not yet reported, including one already past: a deadline that passed while the
+     * event loop was busy must still fire at once, not wait for the periodic tick.
+     */
+    nextDeadline() {
+      let next = seen.size === 0 && !missingReported ? startedAt + grace : Infinity;
+      for (const [ref, last] of seen) if (!reported.has(ref)) next = Math.min(next, last + rule.timeout_ms);
       return next === Infinity ? undefined : next;
     },
   };
