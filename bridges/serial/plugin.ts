@@ -1,7 +1,8 @@
 import type { GatewayServices } from '../mqtt/bridge/plugin.js';
 import type { Plugin } from '../../src/runtime/plugins.js';
 import { SerialBridgeConfig } from './config.js';
-import { buildPipeline, SerialPortBridge } from './port.js';
+import { buildPipeline } from './pipeline.js';
+import { SerialPortBridge } from './port.js';
 import { checkPortSelector } from './port-resolve.js';
 
 /** Every problem of one port's config beyond the schema, with paths relative to the entry. */

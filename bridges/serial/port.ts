@@ -1,18 +1,18 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import type { ContributionInput } from '../../src/context/contribution.js';
 import type { Clock } from '../../src/cxp/clock.js';
 import { CxpError, type Result } from '../../src/cxp/errors.js';
 import type { Component } from '../../src/runtime/lifecycle.js';
+import { StoreBatcher } from '../../src/runtime/store-batcher.js';
 import type { GatewayServices } from '../mqtt/bridge/plugin.js';
 import type { SerialBridgeConfig } from './config.js';
-import { compileDecoder, type Decoder } from './decode.js';
+import type { Decoder } from './decode.js';
 import { ExchangeQueue, type Exchange } from './exchanges.js';
-import { framerFromConfig, type FrameError, type Framer } from './framing.js';
+import type { FrameError, Framer } from './framing.js';
 import { Liveness, type LivenessView } from './liveness.js';
 import { SerialLink } from './link.js';
-import { compilePolls, pollContributions, modbusReader, type CompiledPoll } from './modbus-poll.js';
-import { rtuTiming } from './modbus/rtu-timing.js';
+import { pollContributions, modbusReader, type CompiledPoll } from './modbus-poll.js';
+import { buildPipeline, defaultExpectEvery, flushAfterMs, gapMs } from './pipeline.js';
 import type { RtuResponse } from './modbus/rtu-response.js';
 import { describeSelector, resolvePort, SYSTEM_ROOTS, type ResolveRoots } from './port-resolve.js';
 import { registerSerialWrite } from './write-action.js';
@@ -48,8 +48,7 @@ export class SerialPortBridge implements Component {
   readonly #route: string;
   readonly #count: { frames: { inc(n?: number): void }; bytes: { inc(n?: number): void } };
   readonly #inFlight = new Set<string>();
-  #pending: ContributionInput[] = [];
-  #flushScheduled = false;
+  readonly #batch: StoreBatcher;
   #timers: NodeJS.Timeout[] = [];
   #liveTimer: NodeJS.Timeout | undefined;
   #flushTimer: NodeJS.Timeout | undefined;
@@ -74,6 +73,13 @@ export class SerialPortBridge implements Component {
     this.name = `serial:${config.id}`;
     this.#source = `serial:${config.id}`;
     this.#route = `serial:${config.id}`;
+    this.#batch = new StoreBatcher(services.store, {
+      max: BATCH,
+      onRejected: (input, error) => {
+        services.metrics.errors.inc({ route: this.#route, code: error.code });
+        logger.debug({ ref: input?.ref, err: error.message }, 'serial value not stored');
+      },
+    });
     const built = buildPipeline(config);
     if (!built.ok) throw built.error;
     this.#framer = built.value.framer;
@@ -132,7 +138,7 @@ export class SerialPortBridge implements Component {
 
   /** Bytes held in a partial frame plus contributions waiting for the store: bounded whatever arrives. */
   get buffered(): { frameBytes: number; contributions: number } {
-    return { frameBytes: this.#framer?.retained ?? 0, contributions: this.#pending.length };
+    return { frameBytes: this.#framer?.retained ?? 0, contributions: this.#batch.pending };
   }
 
   /** The liveness view now (also what `resources/serial/<id>` holds). */
@@ -179,7 +185,7 @@ export class SerialPortBridge implements Component {
     clearTimeout(this.#liveTimer);
     clearTimeout(this.#flushTimer);
     this.#queue.failAll(new CxpError('DEVICE_OFFLINE', `${this.name} is stopping`));
-    this.#flush();
+    this.#batch.flush();
     await this.#link.stop();
   }
 
@@ -251,7 +257,7 @@ export class SerialPortBridge implements Component {
     if (!this.#decoder) return;
     const decoded = this.#decoder.decode(frame, { source: this.#source, vars: { port: this.id } });
     if (decoded.ok) {
-      this.#add(decoded.value);
+      this.#batch.add(decoded.value);
       return;
     }
     this.#live.error(now);
@@ -323,37 +329,13 @@ export class SerialPortBridge implements Component {
     const values = poll.values(result.value);
     if (values) {
       const made = pollContributions(poll, values, { source: this.#source, port: this.id });
-      this.#add(made.inputs);
+      this.#batch.add(made.inputs);
       for (const problem of made.problems) {
         this.#s.metrics.errors.inc({ route: this.#route, code: 'INVALID_CONTRIBUTION' });
         this.#log.debug({ poll: poll.name, problem }, 'poll value not stored');
       }
     }
     this.#afterInput(now);
-  }
-
-  #add(inputs: readonly ContributionInput[]): void {
-    if (inputs.length === 0) return;
-    for (const input of inputs) this.#pending.push(input);
-    if (this.#pending.length >= BATCH) this.#flush();
-    else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => {
-        this.#flushScheduled = false;
-        this.#flush();
-      });
-    }
-  }
-
-  #flush(): void {
-    if (this.#pending.length === 0) return;
-    const inputs = this.#pending;
-    this.#pending = [];
-    const result = this.#s.store.putMany(inputs);
-    for (const r of result.rejected) {
-      this.#s.metrics.errors.inc({ route: this.#route, code: r.error.code });
-      this.#log.debug({ ref: inputs[r.index]?.ref, err: r.error.message }, 'serial value not stored');
-    }
   }
 
   /** After input: the liveness view may have changed (silence ended, a burst began). */
@@ -414,91 +396,4 @@ export class SerialPortBridge implements Component {
     const log = view.state === 'ok' || view.state === 'opening' ? 'info' : 'warn';
     this.#log[log]({ state: view.state, faults: [...codes] }, 'serial device state');
   }
-}
-
-/** Framer, decoder and polls from a checked config (INVALID_CONFIG with every problem otherwise). */
-export function buildPipeline(
-  config: SerialBridgeConfig,
-): Result<{ framer: Framer | undefined; decoder: Decoder | undefined; polls: CompiledPoll[] }> {
-  const problems: { path: string; message: string }[] = [];
-  const sub = (prefix: string, error: CxpError) => {
-    const list = (error.details.problems ?? []) as { path: string; message: string }[];
-    if (list.length === 0) problems.push({ path: prefix, message: error.message });
-    for (const p of list)
-      problems.push({ path: `${prefix}${p.path === '/' ? '' : p.path}`, message: p.message });
-  };
-  let framer: Framer | undefined;
-  let decoder: Decoder | undefined;
-  let polls: CompiledPoll[] = [];
-  if (config.protocol === 'stream') {
-    if (config.modbus) problems.push({ path: '/modbus', message: 'only for protocol: modbus_rtu' });
-    const f = framerFromConfig(config.framing ?? { type: 'line' });
-    if (f.ok) framer = f.value;
-    else sub('/framing', f.error);
-    if (config.decode) {
-      const d = compileDecoder(config.decode, { variables: ['port'] });
-      if (d.ok) decoder = d.value;
-      else sub('/decode', d.error);
-    }
-  } else {
-    if (config.framing) problems.push({ path: '/framing', message: 'not used by protocol: modbus_rtu' });
-    if (config.decode)
-      problems.push({ path: '/decode', message: 'not used by protocol: modbus_rtu (use modbus.polls)' });
-    if (!config.modbus) problems.push({ path: '/modbus', message: 'required by protocol: modbus_rtu' });
-    else {
-      const compiled = compilePolls(config.modbus);
-      polls = compiled.polls;
-      for (const p of compiled.problems) problems.push({ path: `/modbus${p.path}`, message: p.message });
-    }
-    const timing = rtuTiming({
-      baudRate: config.baud_rate,
-      dataBits: config.data_bits === 7 ? 7 : 8,
-      parity: config.parity === 'even' || config.parity === 'odd' ? config.parity : 'none',
-      stopBits: config.stop_bits === 2 ? 2 : 1,
-    });
-    if (!timing.ok || (config.data_bits !== 7 && config.data_bits !== 8))
-      problems.push({ path: '/data_bits', message: 'Modbus RTU needs 7 or 8 data bits' });
-  }
-  if (config.reconnect.max_ms < config.reconnect.initial_ms)
-    problems.push({ path: '/reconnect/max_ms', message: 'must not be below initial_ms' });
-  if (problems.length > 0)
-    return {
-      ok: false,
-      error: new CxpError(
-        'INVALID_CONFIG',
-        `invalid serial port ${config.id}: ${problems[0]?.message ?? ''}`,
-        {
-          details: { problems },
-        },
-      ),
-    };
-  return { ok: true, value: { framer, decoder, polls } };
-}
-
-/** Modbus ports are checked by default: a device that stops answering polls is silent. */
-function defaultExpectEvery(config: SerialBridgeConfig, polls: readonly CompiledPoll[]): number | undefined {
-  if (config.protocol !== 'modbus_rtu' || polls.length === 0) return undefined;
-  const fastest = Math.min(...polls.map((p) => p.everyMs));
-  const modbus = config.modbus;
-  const perTry = modbus?.response_timeout_ms ?? 500;
-  return 3 * fastest + perTry * (1 + (modbus?.retries ?? 0));
-}
-
-/** The 3.5-character silence between Modbus frames, whole ms; none for stream ports. */
-function gapMs(config: SerialBridgeConfig): number {
-  if (config.protocol !== 'modbus_rtu') return 0;
-  const timing = rtuTiming({
-    baudRate: config.baud_rate,
-    dataBits: config.data_bits === 7 ? 7 : 8,
-    parity: config.parity === 'even' || config.parity === 'odd' ? config.parity : 'none',
-    stopBits: config.stop_bits === 2 ? 2 : 1,
-  });
-  return timing.ok ? Math.max(1, Math.ceil(timing.value.silentIntervalMicros / 1000)) : 2;
-}
-
-/** How long a partial frame may sit before the framer's flush (gap or timeout), if ever. */
-function flushAfterMs(config: SerialBridgeConfig): number | undefined {
-  const f = config.framing;
-  if (!f) return undefined;
-  return f.type === 'gap' ? f.gap_ms : f.timeout_ms;
 }

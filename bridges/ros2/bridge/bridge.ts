@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../../src/cxp/clock.js';
 import type { Result } from '../../../src/cxp/errors.js';
-import type { ContributionInput } from '../../../src/context/contribution.js';
 import type { Component } from '../../../src/runtime/lifecycle.js';
+import { StoreBatcher } from '../../../src/runtime/store-batcher.js';
 import { RateLimiter } from '../../../src/runtime/rate-limit.js';
 import type { GatewayServices } from '../../mqtt/bridge/plugin.js';
 import type { InboundMessage, MqttConnection } from '../../mqtt/connection.js';
@@ -64,8 +64,7 @@ export class Ros2Bridge implements Component {
   #inbound: MqttConnection | undefined;
   readonly #subs: { sub: Ros2Subscription; dropped: number }[] = [];
   readonly #pubs: Ros2Publication[] = [];
-  #pending: ContributionInput[] = [];
-  #flushScheduled = false;
+  readonly #batch: StoreBatcher;
   #statsTimer: NodeJS.Timeout | undefined;
   #unavailable: string | undefined = 'starting';
   #accepting = true;
@@ -84,6 +83,12 @@ export class Ros2Bridge implements Component {
     this.#deps = deps;
     this.name = `bridge:${config.id}`;
     this.#route = `ros2:${config.id}`;
+    this.#batch = new StoreBatcher(services.store, {
+      max: BATCH,
+      onRejected: (input, error) => {
+        this.#reject(input?.ref ?? '?', error.code, error.message);
+      },
+    });
     if (config.from_mqtt.length > 0) this.#inbound = services.openInboundConnection(`bridge-${config.id}`);
     services.addReadinessCheck(this.name, () => ({
       ready: this.#unavailable === undefined && (this.#inbound?.ready ?? true),
@@ -171,7 +176,7 @@ export class Ros2Bridge implements Component {
     clearInterval(this.#statsTimer);
     this.#readTransportStats();
     await this.#inbound?.stop();
-    this.#flush();
+    this.#batch.flush();
     this.#unregisterAction?.();
     this.#cxp?.close();
     for (const { sub } of this.#subs) sub.close();
@@ -310,25 +315,7 @@ export class Ros2Bridge implements Component {
       this.#reject(r.topic, contribution.error.code, contribution.error.message);
       return;
     }
-    const input = contribution.value;
-    this.#pending.push(input);
-    if (this.#pending.length >= BATCH) this.#flush();
-    else if (!this.#flushScheduled) {
-      this.#flushScheduled = true;
-      setImmediate(() => {
-        this.#flushScheduled = false;
-        this.#flush();
-      });
-    }
-  }
-
-  #flush(): void {
-    if (this.#pending.length === 0) return;
-    const inputs = this.#pending;
-    this.#pending = [];
-    const result = this.#services.store.putMany(inputs);
-    for (const rej of result.rejected)
-      this.#reject(inputs[rej.index]?.ref ?? '?', rej.error.code, rej.error.message);
+    this.#batch.add([contribution.value]);
   }
 
   #readTransportStats(): void {
