@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -396,5 +397,8 @@ export class SafetyService implements Component {
 
 /** A condition key as one ref segment. */
 function segment(key: string): string {
-  return key.replace(/[^A-Za-z0-9_.:@~+-]/g, '_').slice(0, 128);
+  const safe = key.replace(/[^A-Za-z0-9_.:@~+-]/g, '_');
+  if (safe.length <= 128) return safe;
+  // Long keys keep a readable head and a digest of the whole, so two never share a ref.
+  return `${safe.slice(0, 100)}~${createHash('sha256').update(key).digest('base64url').slice(0, 22)}`;
 }
