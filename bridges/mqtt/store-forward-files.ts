@@ -2,7 +2,8 @@
  * The files of a store-and-forward directory: segments `seg-<first seq, 16 digits>.log`, the ack cursor
  * `ack.json` (replaced atomically), and `lock` (the pid of the process that has the queue open).
  */
-import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { unlinkSync } from 'node:fs';
+import { fsyncDirSync, writeFileAtomicSync } from '../../src/runtime/atomic-file.js';
 import { open, readdir, readFile, truncate, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CxpError } from '../../src/cxp/errors.js';
@@ -77,26 +78,10 @@ export async function readCursor(dir: string): Promise<number> {
 
 /** Replaces the cursor atomically (tmp file + rename); with `sync`, fsyncs the file and the directory. */
 export function writeCursorSync(dir: string, acked: number, sync: boolean): void {
-  const tmp = join(dir, `${CURSOR_FILE}.tmp`);
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
-    writeSync(fd, JSON.stringify({ v: 1, acked }));
-    if (sync) fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, CURSOR_FILE));
-  if (sync) fsyncDirSync(dir);
+  writeFileAtomicSync(join(dir, CURSOR_FILE), JSON.stringify({ v: 1, acked }), { sync });
 }
 
-export function fsyncDirSync(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+export { fsyncDirSync };
 
 /**
  * Takes the directory for this process. A lock left by a process that is gone (killed, crashed) is

@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import { isPlainObject } from '../cxp/data-model.js';
@@ -12,11 +10,11 @@ import type { Frame } from '../cxp/schema/safety-event.js';
 import type { ContextStore } from '../context/store.js';
 import type { SafetySection } from '../../safety/config.js';
 import { eventBody } from '../../safety/event.js';
-import { parseLatched, serializeLatched } from '../../safety/persist.js';
 import { Supervisor, type EventDraft } from '../../safety/supervisor.js';
 import type { ActionGuard } from './action-guard.js';
 import type { CxpDispatcher } from './dispatcher.js';
 import type { Component } from './lifecycle.js';
+import { LatchedStateFile } from './safety-state-file.js';
 import type { GatewayMetrics } from './metrics.js';
 
 /**
@@ -60,10 +58,12 @@ export class SafetyService implements Component {
   #running = false;
   /** The latched set last written (or attempted), to write only on change. */
   #saved = '';
+  readonly #state: LatchedStateFile;
   #restoring = false;
 
   constructor(options: SafetyServiceOptions) {
     this.#o = options;
+    this.#state = new LatchedStateFile(options.stateDir);
     this.supervisor = new Supervisor(options.config, performance.now(), (draft) => {
       this.#onDraft(draft);
     });
@@ -90,34 +90,17 @@ export class SafetyService implements Component {
     return () => this.#listeners.delete(listener);
   }
 
-  get #file(): string {
-    return join(this.#o.stateDir, 'safety', 'latched.json');
-  }
-
   /** Latched conditions saved before the restart come back open; an unreadable file is a fault. */
   #restore(now: number): void {
-    let text: string;
-    try {
-      text = readFileSync(this.#file, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
-      this.#persistenceFault(`latched state unreadable: ${(err as Error).message}`, now);
-      return;
-    }
-    const parsed = parseLatched(text);
-    if (!parsed.ok) {
-      const aside = `${this.#file}.corrupt-${String(this.#o.clock.now())}`;
-      try {
-        renameSync(this.#file, aside);
-      } catch {
-        // kept in place: the next start reports it again
-      }
-      this.#persistenceFault(`latched state file corrupt (${parsed.reason}); kept as ${aside}`, now);
+    const read = this.#state.read(this.#o.clock.now());
+    if (read.kind === 'none') return;
+    if (read.kind === 'bad') {
+      this.#persistenceFault(read.reason, now);
       return;
     }
     const wall = this.#o.clock.now();
     this.#restoring = true;
-    const orphans = this.supervisor.restore(parsed.state.conditions, now, (w) => now - (wall - w));
+    const orphans = this.supervisor.restore(read.state.conditions, now, (w) => now - (wall - w));
     this.#restoring = false;
     for (const o of orphans)
       this.#o.logger.warn(
@@ -128,11 +111,11 @@ export class SafetyService implements Component {
   }
 
   #persistenceFault(message: string, now: number): void {
-    this.#o.logger.error({ file: this.#file }, message);
+    this.#o.logger.error({ file: this.#state.path }, message);
     this.supervisor.raiseSupervisorFault('fault.persistence', message, now);
   }
 
-  /** Writes the latched set when it changed: temp file, fsync, rename (atomic), before publishing. */
+  /** Writes the latched set when it changed (atomically and durably), before the event goes out. */
   #save(): void {
     if (this.#restoring) return;
     const now = performance.now();
@@ -141,23 +124,13 @@ export class SafetyService implements Component {
     const key = JSON.stringify(conditions);
     if (key === this.#saved) return;
     this.#saved = key;
-    const text = serializeLatched({
-      format: 'cxp-edge/safety-latched/1',
-      boot_id: this.#o.bootId,
-      saved_at: wall,
-      conditions,
-    });
     try {
-      mkdirSync(join(this.#o.stateDir, 'safety'), { recursive: true });
-      const tmp = `${this.#file}.tmp`;
-      const fd = openSync(tmp, 'w', 0o600);
-      try {
-        writeSync(fd, text);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.#file);
+      this.#state.write({
+        format: 'cxp-edge/safety-latched/1',
+        boot_id: this.#o.bootId,
+        saved_at: wall,
+        conditions,
+      });
     } catch (err) {
       this.#persistenceFault(`latched state not saved: ${(err as Error).message}`, now);
     }
